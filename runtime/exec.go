@@ -225,4 +225,3 @@ func parseSubCgroups(args []string) (map[string]string, error) {
 	}
 	return paths, nil
 }
-

@@ -17,6 +17,8 @@ import (
 	"github.com/opencontainers/runc/libcontainer"
 	"github.com/sirupsen/logrus"
 
+	"github.com/agentrt/agentrt/runtime/landlock"
+
 	// nsenter runs before the Go runtime when this binary is re-executed
 	// as libcontainer's init; devices registers the cgroup device-rule
 	// manager, without which every start fails.
@@ -44,6 +46,7 @@ type Runtime struct {
 // re-execute this binary. It returns only when the binary was started as
 // the agentrt CLI.
 func MaybeReexec() {
+	landlock.MaybeEnter()
 	if len(os.Args) > 1 && os.Args[1] == "init" {
 		// libcontainer.Init never returns: it ends in the container's
 		// process, or exits with the error sent to the parent.

@@ -19,7 +19,7 @@ import (
 // called in lifecycle order: after start (closeAfterStart), while waiting
 // (resize) and at the end (Close).
 type stdio struct {
-	host      console.Console      // agentrt's terminal, for --tty without a socket
+	host      console.Console       // agentrt's terminal, for --tty without a socket
 	pty       *console.EpollConsole // the container's terminal master
 	epoller   *console.Epoller
 	ptyC      chan error // the receipt of the pty master

@@ -26,7 +26,14 @@ func checkArgs(c *cli.Context, min, max int) error {
 		return nil
 	}
 	fmt.Fprint(c.App.Writer, "Incorrect Usage.\n\n")
-	_ = cli.ShowCommandHelp(c, c.Command.Name)
+	// The command is looked up among the parent's commands: in its own
+	// context urfave/cli v2 searches its subcommands (only "help"), finds
+	// nothing and prints no help at all.
+	parent := c
+	if l := c.Lineage(); len(l) > 1 {
+		parent = l[1]
+	}
+	_ = cli.ShowCommandHelp(parent, c.Command.Name)
 	switch {
 	case min == max:
 		return fmt.Errorf("agentrt: %q requires exactly %d argument(s)", c.Command.Name, min)

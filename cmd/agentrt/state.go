@@ -8,9 +8,9 @@ import (
 )
 
 var stateCommand = &cli.Command{
-	Name:        "state",
-	Usage:       "output the state of a container",
-	ArgsUsage:   "<container-id>",
+	Name:      "state",
+	Usage:     "output the state of a container",
+	ArgsUsage: "<container-id>",
 	Description: `The state command outputs current state information for the instance of a
 container, with agentrt's enforcement report in the annotation agentrt.io/report.`,
 	Action: func(c *cli.Context) error {
