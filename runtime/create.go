@@ -57,7 +57,7 @@ func (r *Runtime) launchInit(o CreateOpts, start bool) (_ int, retErr error) {
 	if err != nil {
 		return -1, err
 	}
-	prep, err := r.prepare(bundle, s)
+	prep, err := r.prepare(o.ID, bundle, s)
 	if err != nil {
 		return -1, err
 	}

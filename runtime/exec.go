@@ -9,6 +9,9 @@ import (
 
 	"github.com/opencontainers/runc/libcontainer"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/agentrt/agentrt/runtime/landlock"
+	"github.com/agentrt/agentrt/spec"
 )
 
 // ExecOpts are the options of exec, named as runc's flags.
@@ -86,14 +89,27 @@ func checkExecStatus(c *libcontainer.Container, ignorePaused bool) error {
 // execProcess builds the process of an exec: from --process, or from the
 // container's own process with the command-line overrides. The base is the
 // hardened process agentrt recorded at create, never the bundle's
-// config.json, so an exec cannot escape what the policy did to init.
+// config.json, and the result is hardened again against the container's
+// policy and run through the same Landlock ruleset as init: a process
+// joining the container with setns does not inherit init's domain.
 func (r *Runtime) execProcess(c *libcontainer.Container, o *ExecOpts) (*specs.Process, error) {
-	if o.ProcessFile != "" {
-		return readProcessFile(o.ProcessFile)
-	}
-	base, err := r.initProcess(c)
+	rec, err := readRecord(r.stateDir(c.ID()))
 	if err != nil {
 		return nil, err
+	}
+	if rec == nil || rec.Process == nil {
+		return nil, fmt.Errorf("container %q has no agentrt record; was it created by agentrt?", c.ID())
+	}
+	p, err := baseExecProcess(rec.Process, o)
+	if err != nil {
+		return nil, err
+	}
+	return confineExec(rec, p, o.Caps)
+}
+
+func baseExecProcess(base *specs.Process, o *ExecOpts) (*specs.Process, error) {
+	if o.ProcessFile != "" {
+		return readProcessFile(o.ProcessFile)
 	}
 	if len(o.Args) == 0 {
 		return nil, errors.New("exec needs a command, or --process")
@@ -108,16 +124,31 @@ func (r *Runtime) execProcess(c *libcontainer.Container, o *ExecOpts) (*specs.Pr
 	return &p, validateProcess(&p, "exec process")
 }
 
-// initProcess is the recorded process of the container's init.
-func (r *Runtime) initProcess(c *libcontainer.Container) (*specs.Process, error) {
-	rec, err := readRecord(r.stateDir(c.ID()))
+// confineExec hardens an exec process against the container's policy. A
+// capability asked for with --cap that the policy does not keep is
+// refused rather than dropped: the caller asked for it by name.
+func confineExec(rec *record, p *specs.Process, asked []string) (*specs.Process, error) {
+	pol, err := rec.policy()
+	if err != nil || pol == nil {
+		return p, err
+	}
+	hp, _, err := spec.HardenProcess(p, pol)
 	if err != nil {
 		return nil, err
 	}
-	if rec == nil || rec.Process == nil {
-		return nil, fmt.Errorf("container %q has no agentrt record; was it created by agentrt?", c.ID())
+	kept := capMask(hp)
+	for _, c := range asked {
+		if n, ok := capNumbers[strings.ToUpper(c)]; !ok || kept&(1<<n) == 0 {
+			return nil, fmt.Errorf("--cap %q: the container's policy (profile %q) keeps no such capability; allow it with profiles.%s.ceiling.process.capabilities",
+				c, pol.Profile, pol.Profile)
+		}
 	}
-	return rec.Process, nil
+	if rec.Ruleset != nil {
+		if err := landlock.Wrap(hp, rec.Ruleset, rec.ABI); err != nil {
+			return nil, err
+		}
+	}
+	return hp, nil
 }
 
 func overrideProcess(p *specs.Process, o *ExecOpts) error {

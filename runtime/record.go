@@ -9,6 +9,9 @@ import (
 
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/agentrt/agentrt/policy"
+	"github.com/agentrt/agentrt/runtime/landlock"
 )
 
 // recordFile is agentrt's own file in libcontainer's state directory. It
@@ -23,7 +26,14 @@ type record struct {
 	Process *specs.Process  `json:"process"`
 	Cgroups *cgroups.Cgroup `json:"cgroups"`
 	Report  *Report         `json:"report,omitempty"`
-	Plan    json.RawMessage `json:"plan,omitempty"`
+	// Policy and Plan are the resolved policy and the hardening plan, as
+	// JSON: exec hardens its process against the same policy.
+	Policy json.RawMessage `json:"policy,omitempty"`
+	Plan   json.RawMessage `json:"plan,omitempty"`
+	// Ruleset is the Landlock ruleset every process of the container
+	// runs under, and ABI the kernel ABI it was checked against.
+	Ruleset *landlock.Ruleset `json:"ruleset,omitempty"`
+	ABI     int               `json:"abi,omitempty"`
 }
 
 // writeRecord saves rec atomically into the container's state directory.
@@ -58,4 +68,16 @@ func readRecord(stateDir string) (*record, error) {
 		return nil, fmt.Errorf("parse %q: %w", filepath.Join(stateDir, recordFile), err)
 	}
 	return &rec, nil
+}
+
+// policy decodes the resolved policy of the record; nil when it has none.
+func (rec *record) policy() (*policy.Policy, error) {
+	if len(rec.Policy) == 0 {
+		return nil, nil
+	}
+	var p policy.Policy
+	if err := json.Unmarshal(rec.Policy, &p); err != nil {
+		return nil, fmt.Errorf("decode the container's policy: %w", err)
+	}
+	return &p, nil
 }

@@ -32,7 +32,7 @@ var features = []feature{
 	{"fs.execute", 1, always},
 	{"fs.refer", 2, always},    // cross-directory rename and link
 	{"fs.truncate", 3, always}, // truncate(2) and O_TRUNC
-	{"net.tcp", 4, func(rs *Ruleset) bool { return rs.Net }},
+	{"net.tcp", 4, func(rs *Ruleset) bool { return rs.HandleConnect || rs.HandleBind }},
 	{"fs.ioctl_dev", 5, always},
 	{"scope.abstract_unix_socket", 6, func(rs *Ruleset) bool { return rs.Scope }},
 	{"scope.signal", 6, func(rs *Ruleset) bool { return rs.Scope }},
@@ -91,8 +91,11 @@ func handled(rs *Ruleset, abi int) unix.LandlockRulesetAttr {
 	if abi >= 3 {
 		attr.Handled_access_fs |= unix.LANDLOCK_ACCESS_FS_TRUNCATE
 	}
-	if abi >= 4 && rs.Net {
-		attr.Handled_access_net = unix.LANDLOCK_ACCESS_NET_BIND_TCP | unix.LANDLOCK_ACCESS_NET_CONNECT_TCP
+	if abi >= 4 && rs.HandleConnect {
+		attr.Handled_access_net |= unix.LANDLOCK_ACCESS_NET_CONNECT_TCP
+	}
+	if abi >= 4 && rs.HandleBind {
+		attr.Handled_access_net |= unix.LANDLOCK_ACCESS_NET_BIND_TCP
 	}
 	if abi >= 5 {
 		attr.Handled_access_fs |= unix.LANDLOCK_ACCESS_FS_IOCTL_DEV

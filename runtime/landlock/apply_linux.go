@@ -25,10 +25,8 @@ func Apply(rs *Ruleset, abi int) error {
 			return err
 		}
 	}
-	if attr.Handled_access_net != 0 {
-		if err := addPortRules(fd, rs); err != nil {
-			return err
-		}
+	if err := addPortRules(fd, rs, attr.Handled_access_net); err != nil {
+		return err
 	}
 	if err := restrictSelf(fd); err != nil {
 		return fmt.Errorf("landlock: restrict self: %w", err)
@@ -63,11 +61,14 @@ func addPathRule(rulesetFD int, r Rule, handledFS uint64) error {
 	return nil
 }
 
-func addPortRules(rulesetFD int, rs *Ruleset) error {
+func addPortRules(rulesetFD int, rs *Ruleset, handledNet uint64) error {
 	for _, set := range []struct {
 		ports  []uint16
 		access uint64
 	}{{rs.ConnectTCP, unix.LANDLOCK_ACCESS_NET_CONNECT_TCP}, {rs.BindTCP, unix.LANDLOCK_ACCESS_NET_BIND_TCP}} {
+		if handledNet&set.access == 0 {
+			continue
+		}
 		for _, p := range set.ports {
 			attr := netPortAttr{allowedAccess: set.access, port: uint64(p)}
 			if err := addNetPort(rulesetFD, &attr); err != nil {

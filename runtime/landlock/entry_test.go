@@ -50,7 +50,7 @@ func hostRuleset(extra ...Rule) *Ruleset {
 		{Path: "/lib64", Access: Read | Execute},
 		{Path: "/dev/null", Access: Read | Write},
 	}
-	return &Ruleset{Rules: append(rules, extra...), Net: true, Scope: true}
+	return &Ruleset{Rules: append(rules, extra...), HandleConnect: true, Scope: true}
 }
 
 func TestEntryEnforcesPaths(t *testing.T) {

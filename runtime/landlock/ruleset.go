@@ -53,14 +53,17 @@ type Rule struct {
 // Ruleset is everything the sandbox entry enforces.
 type Ruleset struct {
 	Rules []Rule `json:"rules"`
-	// Net handles TCP connect and bind (ABI 4): only the listed ports
-	// may be used.
-	Net        bool     `json:"net,omitempty"`
-	ConnectTCP []uint16 `json:"connectTCP,omitempty"`
+	// HandleConnect restricts TCP connect (ABI 4) to ConnectTCP.
+	HandleConnect bool     `json:"handleConnect,omitempty"`
+	ConnectTCP    []uint16 `json:"connectTCP,omitempty"`
+	// HandleBind restricts TCP bind (ABI 4) to BindTCP.
+	HandleBind bool     `json:"handleBind,omitempty"`
 	BindTCP    []uint16 `json:"bindTCP,omitempty"`
-	Scope      bool     `json:"scope,omitempty"` // abstract unix sockets and signals (ABI 6)
-	MinABI     int      `json:"minABI,omitempty"`
-	BestEffort bool     `json:"bestEffort,omitempty"`
+	// Scope confines abstract unix sockets and signals to the domain
+	// (ABI 6).
+	Scope      bool `json:"scope,omitempty"`
+	MinABI     int  `json:"minABI,omitempty"`
+	BestEffort bool `json:"bestEffort,omitempty"`
 }
 
 // fsRights maps coarse rights to the kernel's, before masking by ABI.

@@ -1,0 +1,103 @@
+package runtime
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"strings"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/agentrt/agentrt/runtime/landlock"
+	"github.com/agentrt/agentrt/spec"
+)
+
+// rulesetFromPlan compiles the plan's Landlock section, plus the baseline
+// every program needs, into the ruleset of the sandbox entry.
+func rulesetFromPlan(lp *spec.LandlockPlan) *landlock.Ruleset {
+	rs := &landlock.Ruleset{
+		Rules:      landlock.BaselineRules(),
+		MinABI:     lp.MinABI,
+		BestEffort: lp.BestEffort,
+		Scope:      true,
+	}
+	for _, r := range lp.Paths {
+		var a landlock.Access
+		if r.Read {
+			a |= landlock.Read
+		}
+		if r.Write {
+			a |= landlock.Write
+		}
+		if r.Execute {
+			a |= landlock.Execute
+		}
+		if a != 0 {
+			// A path missing from the container grants nothing, which is
+			// safe: the default lists tool directories not every image has.
+			rs.Rules = append(rs.Rules, landlock.Rule{Path: r.Path, Access: a, Optional: true})
+		}
+	}
+	rs.HandleConnect, rs.ConnectTCP = lp.ConnectTCP.Handled, expandPorts(lp.ConnectTCP)
+	rs.HandleBind, rs.BindTCP = lp.BindTCP.Handled, expandPorts(lp.BindTCP)
+	rs.Normalize()
+	return rs
+}
+
+func expandPorts(pr spec.PortRule) []uint16 {
+	var out []uint16
+	for _, r := range pr.Ports {
+		for p := int(r.First); p <= int(r.Last); p++ {
+			out = append(out, uint16(p))
+		}
+	}
+	return out
+}
+
+// checkCommand finds process.args[0] in the rootfs (or below a mount that
+// covers its path) with the process' PATH, the way libcontainer's init
+// does at create time. Under the sandbox entry the real command is looked
+// up only at start, which would turn runc's create-time error into an
+// exit status.
+func checkCommand(bundle string, s *specs.Spec) error {
+	name := s.Process.Args[0]
+	if strings.Contains(name, "/") {
+		if found(bundle, s, path.Join(s.Process.Cwd, name)) {
+			return nil
+		}
+		return fmt.Errorf("exec: %q: no such file or directory", name)
+	}
+	for _, dir := range strings.Split(envValue(s.Process.Env, "PATH"), ":") {
+		if dir != "" && found(bundle, s, path.Join(dir, name)) {
+			return nil
+		}
+	}
+	return fmt.Errorf("exec: %q: executable file not found in $PATH", name)
+}
+
+// found reports whether p exists in the container: in the rootfs, or, when
+// a mount covers p, anywhere (its source is not the rootfs and agentrt
+// does not second-guess it).
+func found(bundle string, s *specs.Spec, p string) bool {
+	for _, m := range s.Mounts {
+		if p == m.Destination || strings.HasPrefix(p, strings.TrimSuffix(m.Destination, "/")+"/") {
+			return true
+		}
+	}
+	full, err := securejoin.SecureJoin(rootfsPath(bundle, s), p)
+	if err != nil {
+		return false
+	}
+	fi, err := os.Stat(full)
+	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+}
+
+func envValue(env []string, key string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], key+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
