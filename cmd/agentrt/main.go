@@ -49,6 +49,7 @@ func newApp() *cli.App {
 		Flags:                     globalFlags(),
 		Commands: []*cli.Command{
 			checkpointCommand,
+			configCommand,
 			createCommand,
 			deleteCommand,
 			eventsCommand,
@@ -57,6 +58,7 @@ func newApp() *cli.App {
 			killCommand,
 			listCommand,
 			pauseCommand,
+			policyCommand,
 			psCommand,
 			restoreCommand,
 			resumeCommand,
