@@ -3,6 +3,7 @@ package testenv
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,4 +121,21 @@ func idStem(name string) string {
 		return "test"
 	}
 	return b.String()
+}
+
+// AddProbe copies the static probe binary into the bundle's private rootfs
+// at ProbePath. It fails the test for a bundle that shares its rootfs.
+func (b *Bundle) AddProbe(t testing.TB) {
+	t.Helper()
+	data, err := os.ReadFile(ProbeBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(b.Rootfs, ProbePath)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, data, 0o755); err != nil {
+		t.Fatalf("add the probe to the bundle: %v", err)
+	}
 }

@@ -16,8 +16,9 @@ import (
 	"github.com/agentrt/agentrt/internal/testrootfs"
 )
 
-// ProbePath is where StaticRootfs puts the probe binary.
-const ProbePath = "/probe"
+// ProbePath is where StaticRootfs and Bundle.AddProbe put the probe
+// binary: a tool directory of the default policy, so that it may run.
+const ProbePath = "/usr/bin/probe"
 
 // modulePath is the module whose root repoRoot looks for.
 const modulePath = "github.com/agentrt/agentrt"
@@ -97,10 +98,13 @@ func buildStatic() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	name := "static-" + filepath.Base(filepath.Dir(probe))
+	name := "static-v2-" + filepath.Base(filepath.Dir(probe))
 	return testrootfs.Cached(cacheDir, name, func(dir string) error {
 		data, err := os.ReadFile(probe)
 		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(ProbePath)), 0o755); err != nil {
 			return err
 		}
 		return os.WriteFile(filepath.Join(dir, ProbePath), data, 0o755)
