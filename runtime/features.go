@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"github.com/agentrt/agentrt/annotations"
 	"strings"
 
 	"github.com/opencontainers/runc/libcontainer/capabilities"
@@ -28,11 +29,12 @@ const (
 // ReadAnnotations are the config.json annotations agentrt reads, as
 // `agentrt features` reports them.
 var ReadAnnotations = []string{
-	"agentrt.io/profile",
-	"agentrt.io/policy",
-	"agentrt.io/egress",
-	"agentrt.io/writable",
-	"agentrt.io/mode",
+	annotations.KeyProfile,
+	annotations.KeyPolicy,
+	annotations.KeyEgress,
+	annotations.KeyWritable,
+	annotations.KeyMode,
+	annotations.ImagePrefix + "*",
 }
 
 // Features describes what this build of agentrt supports, as the OCI

@@ -29,7 +29,7 @@ func TestFeatures(t *testing.T) {
 		{"ociVersionMax", got.OCIVersionMax, specs.Version},
 		{"version annotation", got.Annotations[FeatureVersionAnnotation], "1.2.3"},
 		{"annotations annotation", got.Annotations[FeatureAnnotationsAnnotation],
-			"agentrt.io/profile,agentrt.io/policy,agentrt.io/egress,agentrt.io/writable,agentrt.io/mode"},
+			"agentrt.io/profile,agentrt.io/policy,agentrt.io/egress,agentrt.io/writable,agentrt.io/mode,agentrt.io/image.*"},
 		{"no runc version annotation", got.Annotations["org.opencontainers.runc.version"], ""},
 		{"cgroup v1", *got.Linux.Cgroup.V1, true},
 		{"cgroup v2", *got.Linux.Cgroup.V2, true},
