@@ -9,6 +9,8 @@ import (
 	"github.com/opencontainers/runc/libcontainer/configs"
 	"github.com/opencontainers/runc/libcontainer/intelrdt"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/agentrt/agentrt/policy"
 )
 
 // Update changes the resource limits of a running, created or paused
@@ -51,7 +53,46 @@ func (r *Runtime) Update(o UpdateOpts) error {
 // the container runs under grants; res holds the requested values, nil
 // where a limit is unchanged.
 func (r *Runtime) checkUpdate(id string, res *specs.LinuxResources) error {
-	return nil
+	rec, err := readRecord(r.stateDir(id))
+	if err != nil || rec == nil {
+		return err
+	}
+	pol, err := rec.policy()
+	if err != nil || pol == nil || pol.Mode != policy.ModeEnforce {
+		return err
+	}
+	return checkLimits(res, pol)
+}
+
+// checkLimits refuses a limit above the policy's, or the removal of a limit
+// the policy sets (a value of 0 or below means "no limit" to the kernel).
+func checkLimits(res *specs.LinuxResources, pol *policy.Policy) error {
+	lim := pol.Resources
+	var errs []error
+	over := func(what string, got, max int64) {
+		errs = append(errs, fmt.Errorf("%s %d exceeds the limit %d of the container's policy (profile %q: profiles.%s.defaults.resources)",
+			what, got, max, pol.Profile, pol.Profile))
+	}
+	if lim.Pids > 0 && res.Pids != nil && res.Pids.Limit != nil {
+		if v := *res.Pids.Limit; v <= 0 || v > lim.Pids {
+			over("pids limit", v, lim.Pids)
+		}
+	}
+	if lim.MemoryBytes > 0 && res.Memory != nil && res.Memory.Limit != nil {
+		if v := *res.Memory.Limit; v <= 0 || v > lim.MemoryBytes {
+			over("memory limit", v, lim.MemoryBytes)
+		}
+	}
+	if lim.MilliCPUs > 0 && res.CPU != nil && res.CPU.Quota != nil {
+		period := int64(100000)
+		if res.CPU.Period != nil && *res.CPU.Period > 0 {
+			period = int64(*res.CPU.Period)
+		}
+		if q := *res.CPU.Quota; q <= 0 || q*1000/period > lim.MilliCPUs {
+			over("CPU quota (millicpus)", q*1000/period, lim.MilliCPUs)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // applyResources writes the requested limits into libcontainer's cgroup

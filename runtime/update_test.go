@@ -9,6 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/agentrt/agentrt/policy"
 )
 
 // emptyUpdate is what an update with no flags asks for.
@@ -285,5 +287,35 @@ func TestApplyResources(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, dst); diff != "" {
 		t.Errorf("resources (-want +got):\n%s", diff)
+	}
+}
+
+func TestCheckLimits(t *testing.T) {
+	pol := &policy.Policy{Profile: "agent", Mode: policy.ModeEnforce,
+		Resources: policy.Resources{Pids: 512, MemoryBytes: 1 << 30, MilliCPUs: 1000}}
+	i64 := func(v int64) *int64 { return &v }
+	u64 := func(v uint64) *uint64 { return &v }
+	tests := []struct {
+		name    string
+		res     specs.LinuxResources
+		wantErr bool
+	}{
+		{"nothing asked", specs.LinuxResources{}, false},
+		{"lower pids", specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(100)}}, false},
+		{"pids at the limit", specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(512)}}, false},
+		{"raise pids", specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(513)}}, true},
+		{"unlimited pids", specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(-1)}}, true},
+		{"raise memory", specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(2 << 30)}}, true},
+		{"lower memory", specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(64 << 20)}}, false},
+		{"two cpus", specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: i64(200000), Period: u64(100000)}}, true},
+		{"half a cpu", specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: i64(50000), Period: u64(100000)}}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkLimits(&tc.res, pol)
+			if (err != nil) != tc.wantErr {
+				t.Errorf("got error %v, want error: %v", err, tc.wantErr)
+			}
+		})
 	}
 }
