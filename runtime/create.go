@@ -141,6 +141,7 @@ func (r *Runtime) rootlessCgroups() bool {
 // destroy removes what a failed or finished container holds, logging what
 // it could not remove: the caller is already on its way out.
 func (r *Runtime) destroy(c *libcontainer.Container) {
+	r.teardownEgress(c.ID())
 	if err := c.Destroy(); err != nil {
 		logger().Warnf("destroy container %q: %v; its state or cgroup may be left behind", c.ID(), err)
 	}

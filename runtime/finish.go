@@ -12,6 +12,9 @@ import (
 func (r *Runtime) finishCreate(c *libcontainer.Container, p *prepared, pid int) error {
 	err := p.verifyLive(pid)
 	if err == nil {
+		err = r.maybeSetupEgress(c, p, pid)
+	}
+	if err == nil {
 		err = writeRecord(r.stateDir(c.ID()), p.record(bundle(c), c))
 	}
 	if err != nil {

@@ -66,7 +66,7 @@ func (r *Runtime) Delete(id string, force bool) error {
 		return fmt.Errorf("load container %q: %w", id, err)
 	}
 	if force {
-		return killAndDestroy(c)
+		return r.killAndDestroy(c)
 	}
 	status, err := c.Status()
 	if err != nil {
@@ -74,9 +74,10 @@ func (r *Runtime) Delete(id string, force bool) error {
 	}
 	switch status {
 	case libcontainer.Stopped:
+		r.teardownEgress(id)
 		return c.Destroy()
 	case libcontainer.Created:
-		return killAndDestroy(c)
+		return r.killAndDestroy(c)
 	default:
 		return fmt.Errorf("cannot delete container %q that is not stopped: %s", id, status)
 	}
@@ -88,6 +89,7 @@ func (r *Runtime) Delete(id string, force bool) error {
 // record written before init started.
 func (r *Runtime) deleteUnsaved(id string, force bool) error {
 	dir := r.stateDir(id)
+	r.teardownEgress(id)
 	rec, recErr := readRecord(dir)
 	if rec != nil && rec.Cgroups != nil {
 		if err := removeCgroup(rec); err != nil {
@@ -136,10 +138,11 @@ func destroyCgroupEventually(destroy func() error) error {
 
 // killAndDestroy sends SIGKILL to init and destroys the container once
 // init is gone.
-func killAndDestroy(c *libcontainer.Container) error {
+func (r *Runtime) killAndDestroy(c *libcontainer.Container) error {
 	_ = c.Signal(unix.SIGKILL)
 	for range 100 {
 		if err := c.Signal(unix.Signal(0)); err != nil {
+			r.teardownEgress(c.ID())
 			return c.Destroy()
 		}
 		time.Sleep(10 * time.Millisecond)

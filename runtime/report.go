@@ -2,7 +2,10 @@ package runtime
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/agentrt/agentrt/policy"
 	"github.com/agentrt/agentrt/runtime/landlock"
@@ -35,6 +38,7 @@ func (p *prepared) newReport() *Report {
 		PolicyHash: p.result.Hash,
 		Profile:    p.result.Policy.Profile,
 		Mode:       string(p.plan.Mode),
+		Channels:   []string{},
 		Layers:     map[string]string{},
 		Landlock:   p.landlock,
 		Warnings:   append(append([]string(nil), p.result.Warnings...), p.plan.Warnings...),
@@ -104,7 +108,9 @@ func enforcedOrAudit(plan *spec.Plan, l spec.Layer) bool {
 }
 
 // requiredNamespaces are the namespaces init must not share with the host:
-// those the policy requires, less the ones the admin lets it share.
+// those the policy requires, less the ones the admin lets it share. In
+// audit mode spec.Harden adds no namespace (it warns that enforce would),
+// so there only those the spec itself has an entry for are required.
 func requiredNamespaces(p *prepared) []string {
 	out := []string{"ipc", "mnt", "uts", "cgroup"}
 	if !p.result.Policy.Isolation.HostNetwork && !joinsNamespace(p, "network") {
@@ -113,7 +119,24 @@ func requiredNamespaces(p *prepared) []string {
 	if !p.result.Policy.Isolation.HostPID && !joinsNamespace(p, "pid") {
 		out = append(out, "pid")
 	}
+	if p.plan.Mode == policy.ModeAudit {
+		out = slices.DeleteFunc(out, func(ns string) bool { return !specHasNamespace(p, ns) })
+	}
 	return out
+}
+
+// specNamespaceTypes maps the names under /proc/PID/ns to the spec's
+// namespace types.
+var specNamespaceTypes = map[string]string{
+	"ipc": "ipc", "mnt": "mount", "uts": "uts", "cgroup": "cgroup", "net": "network", "pid": "pid",
+}
+
+// specHasNamespace reports whether the hardened spec has an entry for the
+// namespace named ns as under /proc/PID/ns.
+func specHasNamespace(p *prepared, ns string) bool {
+	return slices.ContainsFunc(p.spec.Linux.Namespaces, func(n specs.LinuxNamespace) bool {
+		return string(n.Type) == specNamespaceTypes[ns]
+	})
 }
 
 // joinsNamespace reports whether the spec joins an existing namespace of

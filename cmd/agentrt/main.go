@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/agentrt/agentrt/runtime"
+	"github.com/agentrt/agentrt/runtime/egress"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -31,6 +32,7 @@ func main() {
 	// namespaces; the sandbox entry runs inside the container just before
 	// the agent's own process. Neither may touch the CLI machinery.
 	runtime.MaybeReexec()
+	egress.MaybeRunDNSFilter()
 
 	app := newApp()
 	if err := app.Run(os.Args); err != nil {

@@ -17,16 +17,24 @@ import (
 // with the socket marked filterMark: the redirect leaves such packets
 // alone and the output chain lets them reach the upstreams. The socket is
 // created on a thread in the netns; once created, it stays in that netns
-// whatever thread uses it.
-func markedDialer(nsf *os.File) dnsfilter.DialFunc {
+// whatever thread uses it. UDP dials, which never block, run on w when it
+// is set; TCP dials, which wait for the handshake, on a thread of their
+// own.
+func markedDialer(nsf *os.File, w *netns.Worker) dnsfilter.DialFunc {
 	return func(ctx context.Context, network string, server netip.AddrPort) (net.Conn, error) {
 		var conn net.Conn
-		err := netns.Do(nsf, func() error {
+		dial := func() error {
 			d := net.Dialer{Control: setMark}
 			var err error
 			conn, err = d.DialContext(ctx, network, server.String())
 			return err
-		})
+		}
+		var err error
+		if w != nil && network == "udp" {
+			err = w.Do(dial)
+		} else {
+			err = netns.Do(nsf, dial)
+		}
 		return conn, err
 	}
 }

@@ -13,6 +13,10 @@ var ErrNotEnforced = errors.New("egress rules not enforced")
 // names cannot be known ahead of time.
 var ErrWildcardStatic = errors.New("wildcard host cannot be resolved ahead of time in dns mode \"static\"")
 
+// ErrHostNetns refuses to program the netns agentrt itself runs in (or
+// that of PID 1): default-deny rules there would cut off the host.
+var ErrHostNetns = errors.New("netns is the host's: egress rules would apply to the host")
+
 // SharedNetnsError refuses a container whose netns already carries
 // agentrt's rules for another policy: one netns has one ruleset, and
 // merging two policies would widen one of them.

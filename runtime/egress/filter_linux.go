@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/agentrt/agentrt/runtime/egress/dnsfilter"
+	"github.com/agentrt/agentrt/runtime/egress/netns"
 )
 
 // FilterArg is the hidden first argument with which agentrt re-executes
@@ -55,26 +56,11 @@ func startFilter(ctx context.Context, s *setup, ls *listeners) (procID, error) {
 		return procID{}, fmt.Errorf("write dns filter config: %w", err)
 	}
 	logPath := filepath.Join(s.reg.dir, "filter.log")
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return procID{}, fmt.Errorf("dns filter log: %w", err)
-	}
-	defer logf.Close()
-	ready, readyW, err := os.Pipe()
+	cmd, ready, err := spawnFilter(s, cfgPath, logPath, ls)
 	if err != nil {
 		return procID{}, err
 	}
 	defer ready.Close()
-	cmd := exec.Command(s.executable(), FilterArg, cfgPath)
-	cmd.ExtraFiles = append([]*os.File{s.nsf, readyW}, ls.files...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = []string{} // nothing of agentrt's environment, such as libcontainer's
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	err = cmd.Start()
-	readyW.Close()
-	if err != nil {
-		return procID{}, fmt.Errorf("start dns filter %q: %w", s.executable(), err)
-	}
 	id, err := identify(cmd.Process.Pid)
 	if err == nil {
 		err = waitReady(ctx, ready)
@@ -85,6 +71,31 @@ func startFilter(ctx context.Context, s *setup, ls *listeners) (procID, error) {
 		return procID{}, fmt.Errorf("dns filter did not start: %w%s", err, logTail(logPath))
 	}
 	return id, nil
+}
+
+// spawnFilter starts the filter process with its inherited descriptors
+// and returns the read end of its readiness pipe.
+func spawnFilter(s *setup, cfgPath, logPath string, ls *listeners) (*exec.Cmd, *os.File, error) {
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("dns filter log: %w", err)
+	}
+	defer logf.Close()
+	ready, readyW, err := os.Pipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer readyW.Close()
+	cmd := exec.Command(s.executable(), FilterArg, cfgPath)
+	cmd.ExtraFiles = append([]*os.File{s.nsf, readyW}, ls.files...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = []string{} // nothing of agentrt's environment, such as libcontainer's
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		ready.Close()
+		return nil, nil, fmt.Errorf("start dns filter %q: %w", s.executable(), err)
+	}
+	return cmd, ready, nil
 }
 
 func (s *setup) executable() string {
@@ -188,10 +199,14 @@ func newFilterServer(cfg *filterConfig, nsf *os.File) (*dnsfilter.Server, *setSi
 	if err != nil {
 		return nil, nil, err
 	}
+	w, err := netns.NewWorker(nsf)
+	if err != nil {
+		return nil, nil, err
+	}
 	aud := newAuditor(cfg.AuditLog, cfg.ContainerID, os.Stderr)
 	srv := dnsfilter.New(dnsfilter.Config{
 		Match: cfg.Plan.match, Blocked: blockedFor(cfg.Plan.CIDRs), Allow: sink.allow,
-		Upstreams: ups, Dial: markedDialer(nsf), Log: aud.event, MinTTL: cfg.MinTTL,
+		Upstreams: ups, Dial: markedDialer(nsf, w), Log: aud.event, MinTTL: cfg.MinTTL,
 	})
 	return srv, sink, nil
 }

@@ -16,7 +16,7 @@ import (
 
 const reg = 1
 
-func cmp(op expr.CmpOp, data []byte) *expr.Cmp {
+func compare(op expr.CmpOp, data []byte) *expr.Cmp {
 	return &expr.Cmp{Op: op, Register: reg, Data: data}
 }
 
@@ -26,14 +26,14 @@ func matchFamily(v6 bool) []expr.Any {
 	if v6 {
 		f = unix.NFPROTO_IPV6
 	}
-	return []expr.Any{&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: reg}, cmp(expr.CmpOpEq, []byte{f})}
+	return []expr.Any{&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: reg}, compare(expr.CmpOpEq, []byte{f})}
 }
 
 // protoNumbers are the layer 4 protocols of policy destinations.
 var protoNumbers = map[string]byte{"tcp": unix.IPPROTO_TCP, "udp": unix.IPPROTO_UDP}
 
 func matchL4(proto byte) []expr.Any {
-	return []expr.Any{&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: reg}, cmp(expr.CmpOpEq, []byte{proto})}
+	return []expr.Any{&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: reg}, compare(expr.CmpOpEq, []byte{proto})}
 }
 
 // daddrLoad loads the destination address of the packet's family.
@@ -54,13 +54,13 @@ func matchDaddr(p netip.Prefix, op expr.CmpOp) []expr.Any {
 	load := daddrLoad(p.Addr().Is6())
 	net := p.Masked().Addr().AsSlice()
 	if p.Bits() == p.Addr().BitLen() {
-		return []expr.Any{load, cmp(op, net)}
+		return []expr.Any{load, compare(op, net)}
 	}
 	mask := prefixMask(p)
 	return []expr.Any{
 		load,
 		&expr.Bitwise{SourceRegister: reg, DestRegister: reg, Len: uint32(len(mask)), Mask: mask, Xor: make([]byte, len(mask))},
-		cmp(op, net),
+		compare(op, net),
 	}
 }
 
@@ -82,7 +82,7 @@ func matchDaddrSet(v6 bool, set string) []expr.Any {
 func matchDport(r policy.PortRange) []expr.Any {
 	load := &expr.Payload{DestRegister: reg, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2}
 	if r.First == r.Last {
-		return []expr.Any{load, cmp(expr.CmpOpEq, binaryutil.BigEndian.PutUint16(r.First))}
+		return []expr.Any{load, compare(expr.CmpOpEq, binaryutil.BigEndian.PutUint16(r.First))}
 	}
 	return []expr.Any{load, &expr.Range{Op: expr.CmpOpEq, Register: reg,
 		FromData: binaryutil.BigEndian.PutUint16(r.First), ToData: binaryutil.BigEndian.PutUint16(r.Last)}}
@@ -95,37 +95,20 @@ func matchEstablished() []expr.Any {
 	return []expr.Any{
 		&expr.Ct{Register: reg, Key: expr.CtKeySTATE},
 		&expr.Bitwise{SourceRegister: reg, DestRegister: reg, Len: 4, Mask: bits, Xor: make([]byte, 4)},
-		cmp(expr.CmpOpNeq, make([]byte, 4)),
+		compare(expr.CmpOpNeq, make([]byte, 4)),
 	}
-}
-
-// matchOrigDport matches the destination port the connection was opened
-// to, before any DNAT (agentrt's redirect or an engine's, such as Docker's
-// for its resolver on 127.0.0.11).
-func matchOrigDport(port uint16) []expr.Any {
-	return []expr.Any{&expr.Ct{Register: reg, Key: expr.CtKeyPROTODST}, cmp(expr.CmpOpEq, binaryutil.BigEndian.PutUint16(port))}
-}
-
-// matchOrigDaddr matches the destination address the connection was
-// opened to, before any DNAT. In the inet family the kernel loads the
-// conntrack address as 16 bytes (an IPv4 address followed by zeros); an
-// IPv4 address is compared on its 4 bytes, after the family is matched.
-// (NFT_CT_DST_IP would load exactly 4 bytes, but nftables v0.3.0 cannot
-// give it the direction the kernel requires.)
-func matchOrigDaddr(a netip.Addr) []expr.Any {
-	return join(matchFamily(a.Is6()), []expr.Any{&expr.Ct{Register: reg, Key: expr.CtKeyDST}, cmp(expr.CmpOpEq, a.AsSlice())})
 }
 
 // matchMark matches the packet mark the DNS filter puts on its sockets.
 func matchMark(mark uint32) []expr.Any {
-	return []expr.Any{&expr.Meta{Key: expr.MetaKeyMARK, Register: reg}, cmp(expr.CmpOpEq, binaryutil.NativeEndian.PutUint32(mark))}
+	return []expr.Any{&expr.Meta{Key: expr.MetaKeyMARK, Register: reg}, compare(expr.CmpOpEq, binaryutil.NativeEndian.PutUint32(mark))}
 }
 
 // loopbackIndex is the ifindex of lo in every netns.
 const loopbackIndex = 1
 
 func matchIface(key expr.MetaKey, index uint32) []expr.Any {
-	return []expr.Any{&expr.Meta{Key: key, Register: reg}, cmp(expr.CmpOpEq, binaryutil.NativeEndian.PutUint32(index))}
+	return []expr.Any{&expr.Meta{Key: key, Register: reg}, compare(expr.CmpOpEq, binaryutil.NativeEndian.PutUint32(index))}
 }
 
 // matchICMPv6Types matches ICMPv6 types first..last.
@@ -133,7 +116,7 @@ func matchICMPv6Types(first, last byte) []expr.Any {
 	load := &expr.Payload{DestRegister: reg, Base: expr.PayloadBaseTransportHeader, Offset: 0, Len: 1}
 	out := append(matchFamily(true), matchL4(unix.IPPROTO_ICMPV6)...)
 	if first == last {
-		return append(out, load, cmp(expr.CmpOpEq, []byte{first}))
+		return append(out, load, compare(expr.CmpOpEq, []byte{first}))
 	}
 	return append(out, load, &expr.Range{Op: expr.CmpOpEq, Register: reg, FromData: []byte{first}, ToData: []byte{last}})
 }

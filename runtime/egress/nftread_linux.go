@@ -72,6 +72,25 @@ func checkTable(c *nftables.Conn, p *plan) (uint16, error) {
 	return redirectPort(c, t)
 }
 
+// wantChain is a chain the plan needs: its hook (nil for a regular
+// chain) and whether its policy must be drop.
+type wantChain struct {
+	name string
+	hook *nftables.ChainHook
+	drop bool
+}
+
+func wantChains(p *plan) []wantChain {
+	want := []wantChain{
+		{chainInput, nftables.ChainHookInput, true}, {chainOutput, nftables.ChainHookOutput, true},
+		{chainGuard, nftables.ChainHookOutput, false}, {chainDeny, nil, false},
+	}
+	if p.filter() {
+		want = append(want, wantChain{chainRedirect, nftables.ChainHookOutput, false})
+	}
+	return want
+}
+
 func checkChains(c *nftables.Conn, p *plan) error {
 	chains, err := c.ListChainsOfTableFamily(nftables.TableFamilyINet)
 	if err != nil {
@@ -83,19 +102,7 @@ func checkChains(c *nftables.Conn, p *plan) error {
 			byName[ch.Name] = ch
 		}
 	}
-	want := []struct {
-		name string
-		hook *nftables.ChainHook
-		drop bool
-	}{{chainInput, nftables.ChainHookInput, true}, {chainOutput, nftables.ChainHookOutput, true}, {chainDeny, nil, false}}
-	if p.filter() {
-		want = append(want, struct {
-			name string
-			hook *nftables.ChainHook
-			drop bool
-		}{chainRedirect, nftables.ChainHookOutput, false})
-	}
-	for _, w := range want {
+	for _, w := range wantChains(p) {
 		ch := byName[w.name]
 		switch {
 		case ch == nil:

@@ -5,7 +5,6 @@ import (
 	"net/netip"
 
 	"github.com/google/nftables"
-	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
 	"github.com/google/nftables/userdata"
 	"golang.org/x/sys/unix"
@@ -16,6 +15,7 @@ const (
 	chainInput    = "input"
 	chainOutput   = "output"
 	chainDeny     = "deny"
+	chainGuard    = "dns_guard"
 	chainRedirect = "dns_redirect"
 	setDenied4    = "denied_v4"
 	setDenied6    = "denied_v6"
@@ -32,6 +32,9 @@ const (
 	// deniedSetSize bounds the per-destination denial counters; once
 	// full, denials are still refused but no longer counted.
 	deniedSetSize = 65535
+	// guardPriority runs the DNS guard after conntrack (-200) and before
+	// any NAT, so that it sees the destination a DNS question was sent to.
+	guardPriority = -160
 	// redirectPriority runs agentrt's DNS redirect before the dstnat
 	// chains (-100) of engines, such as Docker's DNAT for 127.0.0.11: the
 	// first DNAT of a connection wins, so agentrt's must come first.
@@ -82,10 +85,13 @@ func (rs *ruleset) install(c *nftables.Conn, replace bool) error {
 		Hooknum: nftables.ChainHookInput, Priority: nftables.ChainPriorityFilter, Policy: &drop})
 	out := c.AddChain(&nftables.Chain{Name: chainOutput, Table: b.t, Type: nftables.ChainTypeFilter,
 		Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityFilter, Policy: &drop})
+	guard := c.AddChain(&nftables.Chain{Name: chainGuard, Table: b.t, Type: nftables.ChainTypeFilter,
+		Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityRef(guardPriority), Policy: &acceptPolicy})
 	deny := c.AddChain(&nftables.Chain{Name: chainDeny, Table: b.t})
 	b.addRules(deny, rs.denyRules(b))
 	b.addRules(in, inputRules())
-	b.addRules(out, rs.outputRules(b))
+	b.addRules(guard, rs.guardRules())
+	b.addRules(out, rs.outputRules())
 	if rs.filterPort != 0 {
 		nat := c.AddChain(&nftables.Chain{Name: chainRedirect, Table: b.t, Type: nftables.ChainTypeNAT,
 			Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityRef(redirectPriority), Policy: &acceptPolicy})
@@ -184,89 +190,4 @@ func (rs *ruleset) denyRules(b *builder) []rule {
 		{"reset tcp", join(matchL4(unix.IPPROTO_TCP), []expr.Any{&expr.Reject{Type: unix.NFT_REJECT_TCP_RST}})},
 		{"refuse", []expr.Any{&expr.Reject{Type: unix.NFT_REJECT_ICMPX_UNREACH, Code: unix.NFT_REJECT_ICMPX_ADMIN_PROHIBITED}}},
 	}
-}
-
-// outputRules are the egress policy, in order: replies; the DNS filter's
-// upstream traffic (or, for static DNS, the container's); the filter
-// itself; every other DNS and DNS over TLS refused; loopback; ICMPv6
-// neighbor discovery; the CIDR entries; the host entries; refuse the rest.
-func (rs *ruleset) outputRules(b *builder) []rule {
-	rules := []rule{{planComment + rs.plan.hash(), join(matchEstablished(), []expr.Any{accept()})}}
-	rules = append(rules, rs.upstreamRules()...)
-	rules = append(rules, rs.filterRules()...)
-	for _, p := range []string{"tcp", "udp"} {
-		rules = append(rules, rule{"no other dns " + p,
-			join(matchL4(protoNumbers[p]), matchOrigDport(dnsPort), []expr.Any{jump(chainDeny)})})
-	}
-	rules = append(rules,
-		rule{"loopback", join(matchIface(expr.MetaKeyOIF, loopbackIndex), []expr.Any{accept()})},
-		rule{"icmpv6 nd and mld", join(matchICMPv6Types(130, 136), []expr.Any{accept()})},
-		rule{"icmpv6 mldv2", join(matchICMPv6Types(143, 143), []expr.Any{accept()})},
-	)
-	for _, p := range []string{"tcp", "udp"} {
-		rules = append(rules, rule{"no dns over tls " + p,
-			join(matchL4(protoNumbers[p]), matchDport(portRange(dotPort)), []expr.Any{jump(chainDeny)})})
-	}
-	for _, c := range rs.plan.CIDRs {
-		rules = append(rules, cidrRules(c)...)
-	}
-	for _, h := range rs.plan.Hosts {
-		rules = append(rules, hostRules(h)...)
-	}
-	return append(rules, rule{"refuse the rest", []expr.Any{jump(chainDeny)}})
-}
-
-// upstreamRules let the upstream resolvers be reached on their port: by
-// the DNS filter only (its mark), or with static DNS by the container.
-// They match the connection's original destination, so that an engine's
-// DNAT (Docker's 127.0.0.11) does not hide it.
-func (rs *ruleset) upstreamRules() []rule {
-	if !rs.plan.filter() && !rs.plan.static() {
-		return nil
-	}
-	var mark []expr.Any
-	who := "container"
-	if rs.plan.filter() {
-		mark, who = matchMark(filterMark), "dns filter"
-	}
-	var rules []rule
-	for _, u := range rs.upstreams {
-		for _, p := range []string{"tcp", "udp"} {
-			rules = append(rules, rule{fmt.Sprintf("%s to upstream %s %s", who, u, p),
-				join(mark, matchL4(protoNumbers[p]), matchOrigDport(u.Port()), matchOrigDaddr(u.Addr()), []expr.Any{accept()})})
-		}
-	}
-	return rules
-}
-
-// filterRules accept the questions redirected to the DNS filter.
-func (rs *ruleset) filterRules() []rule {
-	if rs.filterPort == 0 {
-		return nil
-	}
-	var rules []rule
-	for _, a := range filterAddrs {
-		for _, p := range []string{"tcp", "udp"} {
-			rules = append(rules, rule{"dns filter " + p, join(matchFamily(a.Is6()), matchDaddr(netip.PrefixFrom(a, a.BitLen()), expr.CmpOpEq),
-				matchL4(protoNumbers[p]), matchDport(portRange(rs.filterPort)), []expr.Any{accept()})})
-		}
-	}
-	return rules
-}
-
-// filterAddrs are where the filter listens: nftables' redirect in the
-// output hook sends to 127.0.0.1 or ::1.
-var filterAddrs = []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}
-
-// redirectRules send every DNS question to the filter, except the
-// filter's own questions to its upstreams.
-func (rs *ruleset) redirectRules() []rule {
-	rules := []rule{{"dns filter upstream", join(matchMark(filterMark), []expr.Any{accept()})}}
-	for _, p := range []string{"tcp", "udp"} {
-		rules = append(rules, rule{"dns to filter " + p, join(matchL4(protoNumbers[p]), matchDport(portRange(dnsPort)), []expr.Any{
-			&expr.Immediate{Register: reg, Data: binaryutil.BigEndian.PutUint16(rs.filterPort)},
-			&expr.Redir{RegisterProtoMin: reg, Flags: unix.NF_NAT_RANGE_PROTO_SPECIFIED},
-		})})
-	}
-	return rules
 }

@@ -26,7 +26,8 @@ type Options struct {
 	// once the last container using it is gone).
 	NetnsPath string
 	// InitPID is the container's init. The DNS filter ends once no
-	// container using the netns has a live init.
+	// container using the netns has a live init; 0 (unknown) keeps it
+	// until Teardown.
 	InitPID int
 	// Network is the effective policy's network section.
 	Network policy.Network

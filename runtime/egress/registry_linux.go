@@ -22,9 +22,9 @@ import (
 //	filter.log      the DNS filter's log
 //
 // The users are the netns's reference count: rules are removed with the
-// last one. All changes happen under an exclusive flock of RunDir itself,
-// so that two creates or deletes of containers sharing a netns are
-// serialized (and lock files never pile up).
+// last one. All changes happen under an exclusive flock of the entry's
+// directory, so that creates and deletes of containers sharing a netns
+// are serialized while other netns go their own way.
 type registry struct {
 	dir  string
 	lock *os.File
@@ -47,20 +47,39 @@ type userRecord struct {
 	StateDir string `json:"stateDir"`
 }
 
-// lockRegistry locks runDir and returns the entry of netns ino.
+// lockRegistry locks and returns the entry of netns ino under runDir,
+// creating it if needed. The entry is removed under its lock by the last
+// Teardown, so a waiter may wake holding the lock of a removed directory:
+// it checks that the path still leads to what it locked, and tries again
+// if not.
 func lockRegistry(runDir string, ino uint64) (*registry, error) {
-	if err := os.MkdirAll(runDir, 0o700); err != nil {
-		return nil, fmt.Errorf("egress run dir %q: %w", runDir, err)
-	}
-	f, err := os.Open(runDir)
-	if err != nil {
-		return nil, fmt.Errorf("egress run dir %q: %w", runDir, err)
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+	dir := filepath.Join(runDir, strconv.FormatUint(ino, 10))
+	for range 100 {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("egress run dir %q: %w", dir, err)
+		}
+		f, err := os.Open(dir)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("egress run dir %q: %w", dir, err)
+		}
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("lock egress run dir %q: %w", dir, err)
+		}
+		if sameFile(f, dir) {
+			return &registry{dir: dir, lock: f}, nil
+		}
 		f.Close()
-		return nil, fmt.Errorf("lock egress run dir %q: %w", runDir, err)
 	}
-	return &registry{dir: filepath.Join(runDir, strconv.FormatUint(ino, 10)), lock: f}, nil
+	return nil, fmt.Errorf("lock egress run dir %q: removed again and again", dir)
+}
+
+func sameFile(f *os.File, path string) bool {
+	var a, b unix.Stat_t
+	return unix.Fstat(int(f.Fd()), &a) == nil && unix.Stat(path, &b) == nil && a.Ino == b.Ino && a.Dev == b.Dev
 }
 
 func (r *registry) unlock() { r.lock.Close() }

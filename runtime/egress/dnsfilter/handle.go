@@ -61,19 +61,9 @@ func (s *Server) resolve(ctx context.Context, h dnsmessage.Header, q dnsmessage.
 		s.cfg.Log(Event{Name: name, Type: q.Type.String(), Decision: "upstream-failed", Detail: "malformed or mismatched reply"})
 		return reply(h, &q, dnsmessage.RCodeServerFailure)
 	}
-	sc := screen(&m, name, s.cfg.Blocked, s.cfg.MaxTTL)
-	if len(sc.blocked) > 0 {
-		s.cfg.Log(Event{Name: name, Type: q.Type.String(), Decision: "rebinding",
-			Detail: fmt.Sprintf("answer names blocked addresses %v", sc.blocked)})
-		if len(sc.allowed) == 0 {
-			return reply(h, &q, dnsmessage.RCodeRefused)
-		}
-	}
-	if len(sc.allowed) > 0 {
-		if err := s.cfg.Allow(ctx, rules, s.clampTTLs(sc.allowed)); err != nil {
-			s.cfg.Log(Event{Name: name, Type: q.Type.String(), Decision: "upstream-failed", Detail: "firewall: " + err.Error()})
-			return reply(h, &q, dnsmessage.RCodeServerFailure)
-		}
+	sc, rcode := s.screenAndAllow(ctx, &m, q, rules)
+	if rcode != dnsmessage.RCodeSuccess {
+		return reply(h, &q, rcode)
 	}
 	if !sc.changed {
 		// Unchanged replies go back byte for byte, with the client's id.
@@ -86,6 +76,27 @@ func (s *Server) resolve(ctx context.Context, h dnsmessage.Header, q dnsmessage.
 		return reply(h, &q, dnsmessage.RCodeServerFailure)
 	}
 	return out
+}
+
+// screenAndAllow takes the blocked addresses out of m and feeds the
+// firewall with the others. A failure is the rcode to answer with.
+func (s *Server) screenAndAllow(ctx context.Context, m *dnsmessage.Message, q dnsmessage.Question, rules []int) (screened, dnsmessage.RCode) {
+	name := canonical(q.Name.String())
+	sc := screen(m, name, s.cfg.Blocked, s.cfg.MaxTTL)
+	if len(sc.blocked) > 0 {
+		s.cfg.Log(Event{Name: name, Type: q.Type.String(), Decision: "rebinding",
+			Detail: fmt.Sprintf("answer names blocked addresses %v", sc.blocked)})
+		if len(sc.allowed) == 0 {
+			return sc, dnsmessage.RCodeRefused
+		}
+	}
+	if len(sc.allowed) > 0 {
+		if err := s.cfg.Allow(ctx, rules, s.clampTTLs(sc.allowed)); err != nil {
+			s.cfg.Log(Event{Name: name, Type: q.Type.String(), Decision: "upstream-failed", Detail: "firewall: " + err.Error()})
+			return sc, dnsmessage.RCodeServerFailure
+		}
+	}
+	return sc, dnsmessage.RCodeSuccess
 }
 
 func (s *Server) clampTTLs(in []Address) []Address {

@@ -37,16 +37,6 @@ func Inode(f *os.File) (uint64, error) {
 	return st.Ino, nil
 }
 
-// InodeOf returns the inode of the netns at path.
-func InodeOf(path string) (uint64, error) {
-	f, err := Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	return Inode(f)
-}
-
 // Do runs fn on a fresh OS thread that has joined the netns f refers to.
 // The thread is never handed back to the Go scheduler: the goroutine exits
 // still locked to it, so the runtime ends the thread rather than let
@@ -74,3 +64,43 @@ func DoPath(path string, fn func() error) error {
 	defer f.Close()
 	return Do(f, fn)
 }
+
+// Worker runs functions on one OS thread that stays in a netns, which
+// saves Do's thread creation on a hot path. The functions must not block
+// for long (creating a socket, connecting a UDP socket), since they run
+// one at a time.
+type Worker struct {
+	reqs chan func()
+}
+
+// NewWorker starts a Worker in the netns f refers to. Close ends it.
+func NewWorker(f *os.File) (*Worker, error) {
+	w := &Worker{reqs: make(chan func())}
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		// No UnlockOSThread: the thread ends with the goroutine.
+		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			errc <- fmt.Errorf("enter netns %q: %w", f.Name(), err)
+			return
+		}
+		errc <- nil
+		for fn := range w.reqs {
+			fn()
+		}
+	}()
+	if err := <-errc; err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// Do runs fn on the worker's thread and returns its error.
+func (w *Worker) Do(fn func() error) error {
+	errc := make(chan error, 1)
+	w.reqs <- func() { errc <- fn() }
+	return <-errc
+}
+
+// Close ends the worker; Do must not be called afterwards.
+func (w *Worker) Close() { close(w.reqs) }
