@@ -25,6 +25,7 @@ type prepared struct {
 	abi      int
 	landlock *landlock.Status
 	report   *Report
+	ownNS    map[string]string // agentrt's namespaces, before the container's start
 }
 
 // prepare resolves the agent policy for the bundle and hardens its spec. A
@@ -51,7 +52,7 @@ func (r *Runtime) resolveAndHarden(id, bundle string, s *specs.Spec, cfg *policy
 	if err != nil {
 		return nil, err
 	}
-	p := &prepared{id: id, cfg: cfg, result: res, spec: hardened, plan: plan}
+	p := &prepared{id: id, cfg: cfg, result: res, spec: hardened, plan: plan, ownNS: ownNamespaces()}
 	p.process = cloneProcess(hardened.Process)
 	if err := p.planLandlock(); err != nil {
 		return nil, err

@@ -92,7 +92,7 @@ func (p *prepared) verifyLive(pid int) error {
 		errs = append(errs, fmt.Errorf("capabilities: init holds %#x (bounding %#x), want at most %#x", lp.capEff, lp.capBnd, want))
 	}
 	for _, ns := range requiredNamespaces(p) {
-		if lp.sharesNamespace(ns) {
+		if lp.sharesNamespace(p.ownNS, ns) {
 			errs = append(errs, fmt.Errorf("namespaces: init shares agentrt's %s namespace", ns))
 		}
 	}

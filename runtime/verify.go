@@ -42,7 +42,7 @@ func readLiveProcess(pid int) (*liveProcess, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	for _, ns := range []string{"cgroup", "ipc", "mnt", "net", "pid", "user", "uts"} {
+	for _, ns := range namespaceKinds {
 		if link, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", pid, ns)); err == nil {
 			lp.namespaces[ns] = link
 		}
@@ -69,9 +69,26 @@ func (lp *liveProcess) set(key, val string) error {
 	return err
 }
 
-// sharesNamespace reports whether pid is in the same namespace of kind ns
-// as agentrt itself (the host's, for agentrt run by an engine).
-func (lp *liveProcess) sharesNamespace(ns string) bool {
-	self, err := os.Readlink("/proc/self/ns/" + ns)
-	return err == nil && lp.namespaces[ns] == self
+// namespaceKinds are the namespaces readLiveProcess records.
+var namespaceKinds = []string{"cgroup", "ipc", "mnt", "net", "pid", "user", "uts"}
+
+// ownNamespaces records agentrt's own namespaces. It must be called
+// before libcontainer starts the container: to prepare mount sources
+// libcontainer moves a locked thread into the container's mount namespace,
+// and when that is the main thread it stays there, so /proc/self/ns/mnt
+// names the container's namespace from then on.
+func ownNamespaces() map[string]string {
+	out := map[string]string{}
+	for _, ns := range namespaceKinds {
+		if link, err := os.Readlink("/proc/thread-self/ns/" + ns); err == nil {
+			out[ns] = link
+		}
+	}
+	return out
+}
+
+// sharesNamespace reports whether the process is in the namespace of kind
+// ns that own (from ownNamespaces) names.
+func (lp *liveProcess) sharesNamespace(own map[string]string, ns string) bool {
+	return own[ns] != "" && lp.namespaces[ns] == own[ns]
 }
