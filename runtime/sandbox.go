@@ -39,18 +39,20 @@ func rulesetFromPlan(lp *spec.LandlockPlan) *landlock.Ruleset {
 			rs.Rules = append(rs.Rules, landlock.Rule{Path: r.Path, Access: a, Optional: true})
 		}
 	}
-	rs.HandleConnect, rs.ConnectTCP = lp.ConnectTCP.Handled, expandPorts(lp.ConnectTCP)
-	rs.HandleBind, rs.BindTCP = lp.BindTCP.Handled, expandPorts(lp.BindTCP)
+	rs.HandleConnect, rs.ConnectTCP = lp.ConnectTCP.Handled, portRanges(lp.ConnectTCP)
+	rs.HandleBind, rs.BindTCP = lp.BindTCP.Handled, portRanges(lp.BindTCP)
+	// Normalize also keeps W^X across rules (SplitExecute); the plan
+	// always asks for it (spec.LandlockPlan.WriteXorExecute).
 	rs.Normalize()
 	return rs
 }
 
-func expandPorts(pr spec.PortRule) []uint16 {
-	var out []uint16
+// portRanges copies the plan's port ranges. They stay ranges: the entry
+// adds one rule per port inside the container.
+func portRanges(pr spec.PortRule) []landlock.PortRange {
+	out := make([]landlock.PortRange, 0, len(pr.Ports))
 	for _, r := range pr.Ports {
-		for p := int(r.First); p <= int(r.Last); p++ {
-			out = append(out, uint16(p))
-		}
+		out = append(out, landlock.PortRange{First: r.First, Last: r.Last})
 	}
 	return out
 }

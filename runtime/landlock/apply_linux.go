@@ -9,9 +9,15 @@ import (
 
 // Apply restricts the calling OS thread with rs, compiled for the given
 // ABI. The caller must hold the thread (runtime.LockOSThread) and execve
-// from it; no_new_privs must already be set.
+// from it; no_new_privs must already be set. A kernel without Landlock is
+// an error, unless the ruleset allows it as Check does: no admin floor
+// and best effort, where the agent runs without Landlock as the report
+// of create said.
 func Apply(rs *Ruleset, abi int) error {
 	if abi < 1 {
+		if rs.MinABI < 1 && rs.BestEffort {
+			return nil
+		}
 		return errors.New("landlock: the kernel does not support Landlock")
 	}
 	attr := handled(rs, abi)
@@ -21,7 +27,7 @@ func Apply(rs *Ruleset, abi int) error {
 	}
 	defer unix.Close(fd)
 	for _, r := range rs.Rules {
-		if err := addPathRule(fd, r, attr.Handled_access_fs); err != nil {
+		if err := addRule(fd, r, attr.Handled_access_fs); err != nil {
 			return err
 		}
 	}
@@ -32,6 +38,22 @@ func Apply(rs *Ruleset, abi int) error {
 		return fmt.Errorf("landlock: restrict self: %w", err)
 	}
 	return nil
+}
+
+// addRule adds r, with Execute granted beside its ExceptExecute paths
+// rather than on its path when it has any.
+func addRule(rulesetFD int, r Rule, handledFS uint64) error {
+	if len(r.ExceptExecute) == 0 || handledFS&unix.LANDLOCK_ACCESS_FS_EXECUTE == 0 {
+		return addPathRule(rulesetFD, r, handledFS)
+	}
+	rest := r
+	rest.Access &^= Execute
+	if rest.Access != 0 {
+		if err := addPathRule(rulesetFD, rest, handledFS); err != nil {
+			return err
+		}
+	}
+	return addExecuteBeside(rulesetFD, r, handledFS)
 }
 
 func addPathRule(rulesetFD int, r Rule, handledFS uint64) error {
@@ -63,17 +85,28 @@ func addPathRule(rulesetFD int, r Rule, handledFS uint64) error {
 
 func addPortRules(rulesetFD int, rs *Ruleset, handledNet uint64) error {
 	for _, set := range []struct {
-		ports  []uint16
+		ports  []PortRange
 		access uint64
 	}{{rs.ConnectTCP, unix.LANDLOCK_ACCESS_NET_CONNECT_TCP}, {rs.BindTCP, unix.LANDLOCK_ACCESS_NET_BIND_TCP}} {
 		if handledNet&set.access == 0 {
 			continue
 		}
-		for _, p := range set.ports {
-			attr := netPortAttr{allowedAccess: set.access, port: uint64(p)}
-			if err := addNetPort(rulesetFD, &attr); err != nil {
-				return fmt.Errorf("landlock: port rule %d: %w", p, err)
+		for _, r := range set.ports {
+			if err := addPortRange(rulesetFD, r, set.access); err != nil {
+				return err
 			}
+		}
+	}
+	return nil
+}
+
+// addPortRange adds one rule per port of r: Landlock has no range rule.
+// The int loop does not wrap at 65535.
+func addPortRange(rulesetFD int, r PortRange, access uint64) error {
+	for p := int(r.First); p <= int(r.Last); p++ {
+		attr := netPortAttr{allowedAccess: access, port: uint64(p)}
+		if err := addNetPort(rulesetFD, &attr); err != nil {
+			return fmt.Errorf("landlock: port rule %d: %w", p, err)
 		}
 	}
 	return nil

@@ -43,4 +43,20 @@
 // compiled for the ABI the kernel reports, and the report names each right
 // the policy wanted and the ABI could not enforce. The admin's minimum ABI
 // is a floor: below it, create fails.
+//
+// # Write xor execute
+//
+// Landlock grants a file the union of the rights of every rule above it,
+// so an executable rule on "/" would make a writable /tmp executable. A
+// writable path with a mount of its own is noexec in the hardened spec;
+// for one without (a writable rootfs), the ruleset names the writable
+// paths beneath each executable rule (Rule.ExceptExecute), and the entry
+// grants execute on the entries beside them instead, listing the
+// directories inside the container.
+//
+// # Ports
+//
+// TCP ports travel as ranges and become one kernel rule per port only in
+// the entry: the whole payload is one environment string, which the
+// kernel limits to 128 KiB.
 package landlock

@@ -14,6 +14,7 @@ import (
 // binary itself.
 func TestMain(m *testing.M) {
 	MaybeEnter()
+	maybeHelper()
 	os.Exit(m.Run())
 }
 

@@ -46,19 +46,33 @@ type Rule struct {
 	Path   string `json:"path"`
 	Access Access `json:"access"`
 	// Optional rules are skipped when Path does not exist in the
-	// container; the baseline is optional, policy paths are not.
+	// container.
 	Optional bool `json:"optional,omitempty"`
+	// ExceptExecute are writable paths beneath Path that must not be
+	// executable (W^X). Landlock adds up the rights of every rule above
+	// a file, so Execute on Path would reach them: the entry grants Path
+	// its other rights, and Execute on every entry beside the way down to
+	// them, as listed inside the container (see SplitExecute).
+	ExceptExecute []string `json:"exceptExecute,omitempty"`
+}
+
+// PortRange is an inclusive range of TCP ports. Rulesets keep ranges, not
+// ports: a range such as 1024-65535 expanded into the entry's environment
+// would exceed the kernel's limit on one environment string.
+type PortRange struct {
+	First uint16 `json:"first"`
+	Last  uint16 `json:"last"`
 }
 
 // Ruleset is everything the sandbox entry enforces.
 type Ruleset struct {
 	Rules []Rule `json:"rules"`
 	// HandleConnect restricts TCP connect (ABI 4) to ConnectTCP.
-	HandleConnect bool     `json:"handleConnect,omitempty"`
-	ConnectTCP    []uint16 `json:"connectTCP,omitempty"`
+	HandleConnect bool        `json:"handleConnect,omitempty"`
+	ConnectTCP    []PortRange `json:"connectTCP,omitempty"`
 	// HandleBind restricts TCP bind (ABI 4) to BindTCP.
-	HandleBind bool     `json:"handleBind,omitempty"`
-	BindTCP    []uint16 `json:"bindTCP,omitempty"`
+	HandleBind bool        `json:"handleBind,omitempty"`
+	BindTCP    []PortRange `json:"bindTCP,omitempty"`
 	// Scope confines abstract unix sockets and signals to the domain
 	// (ABI 6).
 	Scope      bool `json:"scope,omitempty"`
@@ -104,6 +118,7 @@ func (rs *Ruleset) Normalize() {
 			continue
 		}
 		r.Path = p
+		r.ExceptExecute = nil
 		merged[p] = &r
 	}
 	rs.Rules = rs.Rules[:0]
@@ -111,21 +126,60 @@ func (rs *Ruleset) Normalize() {
 		rs.Rules = append(rs.Rules, *r)
 	}
 	sort.Slice(rs.Rules, func(i, j int) bool { return rs.Rules[i].Path < rs.Rules[j].Path })
-	rs.ConnectTCP = sortedPorts(rs.ConnectTCP)
-	rs.BindTCP = sortedPorts(rs.BindTCP)
+	rs.ConnectTCP = mergeRanges(rs.ConnectTCP)
+	rs.BindTCP = mergeRanges(rs.BindTCP)
+	rs.SplitExecute()
 }
 
-func sortedPorts(ports []uint16) []uint16 {
-	seen := map[uint16]bool{}
-	var out []uint16
-	for _, p := range ports {
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
+// mergeRanges returns the ranges sorted, each with First <= Last, with
+// overlapping and adjacent ranges joined.
+func mergeRanges(in []PortRange) []PortRange {
+	rs := make([]PortRange, 0, len(in))
+	for _, r := range in {
+		if r.Last < r.First {
+			r.First, r.Last = r.Last, r.First
+		}
+		rs = append(rs, r)
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].First < rs[j].First })
+	var out []PortRange
+	for _, r := range rs {
+		if n := len(out); n > 0 && uint32(r.First) <= uint32(out[n-1].Last)+1 {
+			out[n-1].Last = max(out[n-1].Last, r.Last)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// SplitExecute keeps W^X across rules: every rule that grants Execute on
+// a directory above a path that is writable and not executable lists
+// that path in ExceptExecute. Without it, an executable "/" and a
+// writable /tmp make /tmp executable wherever /tmp has no noexec mount of
+// its own (a writable rootfs). Normalize calls it; the rules must be
+// normalized.
+func (rs *Ruleset) SplitExecute() {
+	for i := range rs.Rules {
+		r := &rs.Rules[i]
+		r.ExceptExecute = nil
+		if r.Access&Execute == 0 {
+			continue
+		}
+		for _, w := range rs.Rules {
+			if w.Access&Write != 0 && w.Access&Execute == 0 && strictlyBeneath(w.Path, r.Path) {
+				r.ExceptExecute = append(r.ExceptExecute, w.Path)
+			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
+}
+
+// strictlyBeneath reports whether the clean absolute path p is below dir.
+func strictlyBeneath(p, dir string) bool {
+	if dir == "/" {
+		return p != "/"
+	}
+	return strings.HasPrefix(p, dir+"/")
 }
 
 // Validate checks what the entry would otherwise fail on inside the
@@ -137,6 +191,16 @@ func (rs *Ruleset) Validate() error {
 		}
 		if r.Access == 0 {
 			return fmt.Errorf("landlock rule %d: path %q grants no rights", i, r.Path)
+		}
+	}
+	for _, set := range []struct {
+		name   string
+		ranges []PortRange
+	}{{"connectTCP", rs.ConnectTCP}, {"bindTCP", rs.BindTCP}} {
+		for i, r := range set.ranges {
+			if r.First > r.Last {
+				return fmt.Errorf("landlock %s[%d]: range %d-%d is reversed", set.name, i, r.First, r.Last)
+			}
 		}
 	}
 	return nil
