@@ -104,6 +104,18 @@ func (r *Runtime) execProcess(c *libcontainer.Container, o *ExecOpts) (*specs.Pr
 	if err != nil {
 		return nil, err
 	}
+	if rec.Ruleset != nil {
+		// As at create: under the sandbox entry a missing command would
+		// otherwise be found missing only inside the container.
+		st, err := c.State()
+		if err != nil {
+			return nil, err
+		}
+		root := fmt.Sprintf("/proc/%d/root", st.InitProcessPid)
+		if err := checkCommand(root, nil, p); err != nil {
+			return nil, err
+		}
+	}
 	return confineExec(rec, p, o.Caps)
 }
 

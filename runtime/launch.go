@@ -9,6 +9,8 @@ import (
 	"github.com/opencontainers/runc/libcontainer"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/agentrt/agentrt/runtime/landlock"
 )
 
 // launch starts one container process, init or exec, and follows it to
@@ -95,11 +97,22 @@ func (l *launch) finishStart(p *libcontainer.Process, io *stdio) error {
 			return fmt.Errorf("start container process: %w", err)
 		}
 	}
+	if l.detach && l.running() {
+		if _, wrapped := landlock.Unwrap(l.process.Args); wrapped {
+			if err := waitEntryDone(pid); err != nil {
+				return err
+			}
+		}
+	}
 	if l.pidFile != "" {
 		return writePidFile(l.pidFile, pid)
 	}
 	return nil
 }
+
+// running reports whether the process now runs its own command: an exec,
+// or an init that run started. A created init waits on the exec fifo.
+func (l *launch) running() bool { return !l.init || l.start }
 
 // addFiles passes on socket-activation descriptors (LISTEN_FDS meant for
 // agentrt) and the --preserve-fds ones, in that order, as runc does.

@@ -24,7 +24,10 @@ func (r *Runtime) Start(id string) error {
 	}
 	switch status {
 	case libcontainer.Created:
-		return c.Exec()
+		if err := c.Exec(); err != nil {
+			return err
+		}
+		return r.waitStarted(c)
 	case libcontainer.Stopped:
 		return fmt.Errorf("cannot start container %q: it has stopped", id)
 	case libcontainer.Running:
@@ -32,6 +35,20 @@ func (r *Runtime) Start(id string) error {
 	default:
 		return fmt.Errorf("cannot start container %q in the %s state", id, status)
 	}
+}
+
+// waitStarted waits, for a container whose init runs through the sandbox
+// entry, until init runs the agent's own command.
+func (r *Runtime) waitStarted(c *libcontainer.Container) error {
+	rec, err := readRecord(r.stateDir(c.ID()))
+	if err != nil || rec == nil || rec.Ruleset == nil {
+		return err
+	}
+	st, err := c.State()
+	if err != nil {
+		return err
+	}
+	return waitEntryDone(st.InitProcessPid)
 }
 
 // Kill sends sig to the container's init. With all, a container that is no
@@ -140,7 +157,9 @@ func destroyCgroupEventually(destroy func() error) error {
 // init is gone.
 func (r *Runtime) killAndDestroy(c *libcontainer.Container) error {
 	_ = c.Signal(unix.SIGKILL)
-	for range 100 {
+	// Up to 10 s, as runc: a killed init stays a zombie until its parent
+	// (for a detached container, whoever adopted it) reaps it.
+	for range 1000 {
 		if err := c.Signal(unix.Signal(0)); err != nil {
 			r.teardownEgress(c.ID())
 			return c.Destroy()

@@ -61,7 +61,7 @@ func (r *Runtime) resolveAndHarden(id, bundle string, s *specs.Spec, cfg *policy
 	if p.ruleset != nil {
 		// The sandbox entry execs the command only at start; find it
 		// now, so that a missing command fails create, as in runc.
-		if err := checkCommand(bundle, hardened); err != nil {
+		if err := checkCommand(rootfsPath(bundle, hardened), hardened.Mounts, hardened.Process); err != nil {
 			return nil, err
 		}
 	}

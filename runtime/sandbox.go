@@ -57,37 +57,39 @@ func portRanges(pr spec.PortRule) []landlock.PortRange {
 	return out
 }
 
-// checkCommand finds process.args[0] in the rootfs (or below a mount that
-// covers its path) with the process' PATH, the way libcontainer's init
-// does at create time. Under the sandbox entry the real command is looked
-// up only at start, which would turn runc's create-time error into an
-// exit status.
-func checkCommand(bundle string, s *specs.Spec) error {
-	name := s.Process.Args[0]
+// checkCommand finds process.args[0] in the container with the process'
+// PATH, the way libcontainer's init does before it waits on the exec fifo.
+// Under the sandbox entry the real command is looked up only at start,
+// which would turn runc's create-time error into an exit status. root is
+// the container's root as the host sees it; mounts are those that will be
+// mounted over it (none for a running container's /proc/PID/root, which
+// already shows them).
+func checkCommand(root string, mounts []specs.Mount, proc *specs.Process) error {
+	name := proc.Args[0]
 	if strings.Contains(name, "/") {
-		if found(bundle, s, path.Join(s.Process.Cwd, name)) {
+		if found(root, mounts, path.Join(proc.Cwd, name)) {
 			return nil
 		}
 		return fmt.Errorf("exec: %q: no such file or directory", name)
 	}
-	for _, dir := range strings.Split(envValue(s.Process.Env, "PATH"), ":") {
-		if dir != "" && found(bundle, s, path.Join(dir, name)) {
+	for _, dir := range strings.Split(envValue(proc.Env, "PATH"), ":") {
+		if dir != "" && found(root, mounts, path.Join(dir, name)) {
 			return nil
 		}
 	}
 	return fmt.Errorf("exec: %q: executable file not found in $PATH", name)
 }
 
-// found reports whether p exists in the container: in the rootfs, or, when
+// found reports whether p exists in the container: beneath root, or, when
 // a mount covers p, anywhere (its source is not the rootfs and agentrt
 // does not second-guess it).
-func found(bundle string, s *specs.Spec, p string) bool {
-	for _, m := range s.Mounts {
+func found(root string, mounts []specs.Mount, p string) bool {
+	for _, m := range mounts {
 		if p == m.Destination || strings.HasPrefix(p, strings.TrimSuffix(m.Destination, "/")+"/") {
 			return true
 		}
 	}
-	full, err := securejoin.SecureJoin(rootfsPath(bundle, s), p)
+	full, err := securejoin.SecureJoin(root, p)
 	if err != nil {
 		return false
 	}

@@ -24,6 +24,10 @@ const (
 	envRuleset = "_AGENTRT_LANDLOCK="
 )
 
+// EntryCmdlinePrefix is how /proc/PID/cmdline begins while a process is
+// still in the sandbox entry, before it execs the agent's command.
+const EntryCmdlinePrefix = entryExe + "\x00" + EntryArg + "\x00"
+
 // entryPayload is what the entry receives: the ruleset and the ABI it was
 // checked against at create time.
 type entryPayload struct {
