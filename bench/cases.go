@@ -8,9 +8,8 @@ import (
 
 // benchCase is one named comparison of agentrt with runc. Cases to add
 // next: Landlock on against off (agentrt with a policy that has no
-// filesystem rules), egress throughput through the nftables rules, DNS
-// latency through the filter, and the shim's RSS; each is a prepare
-// function that sets up once and returns a trial.
+// filesystem rules) and the shim's RSS; each is a prepare function that
+// sets up once and returns a trial. The egress cases are in egress.go.
 type benchCase struct {
 	name string
 	// unit is what a trial's value measures, such as "ms" or "MB/s".
@@ -20,6 +19,9 @@ type benchCase struct {
 	// prepare sets up what the case needs in dir (bundles, networks)
 	// once, and returns the trial to repeat.
 	prepare func(e *env, dir string) (trial, error)
+	// verdict, when set, says whether the two columns' summaries meet the
+	// case's target, in one line printed under the result.
+	verdict func(agentrt, runc summary) string
 }
 
 // trial measures one run of the case on rt; i numbers the runs so that

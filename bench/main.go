@@ -162,6 +162,9 @@ func printCase(c benchCase, rts []*runtimeUnderTest, samples [][]float64) {
 	}
 	lo, hi := ratioInterval(samples[0], samples[1], 0.90)
 	fmt.Printf("    ratio    90%% interval %.2f-%.2f (bootstrap)\n", lo, hi)
+	if c.verdict != nil {
+		fmt.Printf("    %s\n", c.verdict(a, r))
+	}
 }
 
 // caseDir turns a case name into a directory name.

@@ -25,7 +25,9 @@ type EventsOpts struct {
 // object a line: a "stats" event every Interval and an "oom" event for
 // every OOM kill in the container's memory cgroup, until that cgroup goes
 // away. Engines (containerd's runc shim among them) parse these lines
-// with runc's types package, so the shape is exactly runc's.
+// with runc's types package, so the shape is exactly runc's. The event of
+// --stats has one key more for a container with egress rules,
+// "egressDenials" (see statsWithEgress), which runc's readers ignore.
 func (r *Runtime) Events(w io.Writer, o EventsOpts) error {
 	c, err := r.load(o.ID)
 	if err != nil {
@@ -47,7 +49,7 @@ func (r *Runtime) Events(w io.Writer, o EventsOpts) error {
 		if err != nil {
 			return fmt.Errorf("stats of container %q: %w", o.ID, err)
 		}
-		return enc.Encode(statsEvent(o.ID, s))
+		return enc.Encode(statsWithEgress{statsEvent(o.ID, s), r.egressDenials(o.ID)})
 	}
 	return streamEvents(c, enc, o.Interval)
 }
@@ -104,6 +106,15 @@ func collectStats(c *libcontainer.Container, interval time.Duration, out chan<- 
 			return
 		}
 	}
+}
+
+// statsWithEgress is a stats event with the egress denials of the
+// container: packets refused per destination address since create. It
+// encodes as runc's event plus the key egressDenials, left out when the
+// container has no egress rules or no denial yet.
+type statsWithEgress struct {
+	*types.Event
+	EgressDenials map[string]uint64 `json:"egressDenials,omitempty"`
 }
 
 // statsEvent is the "stats" event of container id.

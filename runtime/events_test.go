@@ -78,3 +78,26 @@ func TestStatsEventShape(t *testing.T) {
 		})
 	}
 }
+
+func TestStatsWithEgressShape(t *testing.T) {
+	tests := []struct {
+		name    string
+		denials map[string]uint64
+		want    string
+	}{
+		{"no egress rules", nil, `{"type":"stats","id":"c1","data":null}`},
+		{"denials", map[string]uint64{"192.0.2.3": 2},
+			`{"type":"stats","id":"c1","data":null,"egressDenials":{"192.0.2.3":2}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, err := json.Marshal(statsWithEgress{statsEvent("c1", &libcontainer.Stats{}), tt.denials})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(data) != tt.want {
+				t.Errorf("got %s, want %s", data, tt.want)
+			}
+		})
+	}
+}

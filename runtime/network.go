@@ -97,3 +97,16 @@ func (r *Runtime) teardownEgress(id string) {
 		logger().Warnf("remove the egress rules of container %q: %v; a DNS filter process or rules in a shared netns may be left behind", id, err)
 	}
 }
+
+// egressDenials returns, per destination address, how many packets the
+// egress rules of container id refused; nil for a container without
+// rules. A failed read is logged and gives nil: the rest of the stats are
+// still worth printing.
+func (r *Runtime) egressDenials(id string) map[string]uint64 {
+	d, err := egress.StateDenials(r.stateDir(id))
+	if err != nil {
+		logger().Warnf("events: read the egress denials of container %q: %v; the stats event has none", id, err)
+		return nil
+	}
+	return d
+}

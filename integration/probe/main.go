@@ -16,9 +16,12 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/google/nftables"
+	"golang.org/x/net/dns/dnsmessage"
 	"golang.org/x/sys/unix"
 )
 
@@ -29,29 +32,31 @@ type action struct {
 }
 
 var actions = map[string]action{
-	"read":     {1, readFile, "read PATH"},
-	"write":    {1, writeFile, "write PATH (create or truncate, write a line)"},
-	"exec":     {1, execFile, "exec PATH (run it with no arguments)"},
-	"chown":    {1, chownFile, "chown PATH to 65534:65534"},
-	"rename":   {2, rename, "rename OLD NEW"},
-	"link":     {2, link, "link OLD NEW (hard link)"},
-	"ptrace":   {0, ptraceParent, "ptrace: PTRACE_ATTACH to a child"},
-	"rawsock":  {0, rawSocket, "rawsock: socket(AF_INET, SOCK_RAW, ICMP)"},
-	"packet":   {0, packetSocket, "packet: socket(AF_PACKET, SOCK_RAW)"},
-	"mount":    {0, mountTmpfs, "mount: mount a tmpfs on /mnt"},
-	"unshare":  {0, unshareNet, "unshare: unshare(CLONE_NEWNET)"},
-	"userns":   {0, unshareUser, "userns: unshare(CLONE_NEWUSER)"},
-	"bpf":      {0, bpfCall, "bpf: bpf(BPF_MAP_CREATE)"},
-	"io_uring": {0, ioUringSetup, "io_uring: io_uring_setup"},
-	"keyctl":   {0, keyctlCall, "keyctl: add_key to the session keyring"},
-	"connect":  {1, connectTCP, "connect HOST:PORT (TCP, 2 s timeout)"},
-	"udp":      {1, sendUDP, "udp HOST:PORT (send one datagram, wait 1 s for an answer)"},
-	"bind":     {1, bindTCP, "bind ADDR:PORT (TCP listen)"},
-	"resolve":  {1, resolve, "resolve NAME (through the Go resolver, /etc/resolv.conf)"},
-	"kill":     {1, killPid, "kill PID (signal 0)"},
-	"abstract": {1, connectAbstract, "abstract NAME (connect to @NAME)"},
-	"threads":  {0, threads, "threads: start a thread and join it"},
-	"sleep":    {1, sleep, "sleep SECONDS"},
+	"read":      {1, readFile, "read PATH"},
+	"write":     {1, writeFile, "write PATH (create or truncate, write a line)"},
+	"exec":      {1, execFile, "exec PATH (run it with no arguments)"},
+	"chown":     {1, chownFile, "chown PATH to 65534:65534"},
+	"rename":    {2, rename, "rename OLD NEW"},
+	"link":      {2, link, "link OLD NEW (hard link)"},
+	"ptrace":    {0, ptraceParent, "ptrace: PTRACE_ATTACH to a child"},
+	"rawsock":   {0, rawSocket, "rawsock: socket(AF_INET, SOCK_RAW, ICMP)"},
+	"packet":    {0, packetSocket, "packet: socket(AF_PACKET, SOCK_RAW)"},
+	"mount":     {0, mountTmpfs, "mount: mount a tmpfs on /mnt"},
+	"unshare":   {0, unshareNet, "unshare: unshare(CLONE_NEWNET)"},
+	"userns":    {0, unshareUser, "userns: unshare(CLONE_NEWUSER)"},
+	"bpf":       {0, bpfCall, "bpf: bpf(BPF_MAP_CREATE)"},
+	"io_uring":  {0, ioUringSetup, "io_uring: io_uring_setup"},
+	"keyctl":    {0, keyctlCall, "keyctl: add_key to the session keyring"},
+	"connect":   {1, connectTCP, "connect HOST:PORT (TCP, 2 s timeout)"},
+	"udp":       {1, sendUDP, "udp HOST:PORT (send one datagram, wait 1 s for an answer)"},
+	"bind":      {1, bindTCP, "bind ADDR:PORT (TCP listen)"},
+	"resolve":   {1, resolve, "resolve NAME (through the Go resolver, /etc/resolv.conf)"},
+	"kill":      {1, killPid, "kill PID (signal 0)"},
+	"abstract":  {1, connectAbstract, "abstract NAME (connect to @NAME)"},
+	"threads":   {0, threads, "threads: start a thread and join it"},
+	"sleep":     {1, sleep, "sleep SECONDS"},
+	"dns":       {2, askDNS, "dns SERVER:PORT NAME (one A question over UDP, 1 s timeout)"},
+	"nft-flush": {0, nftFlush, "nft-flush: delete nftables table inet " + nftTable + " over netlink"},
 }
 
 func main() {
@@ -249,4 +254,74 @@ func sleep(a []string) error {
 	}
 	time.Sleep(time.Duration(n) * time.Second)
 	return nil
+}
+
+// askDNS sends one A question for a name straight to a server, without
+// /etc/resolv.conf, as an agent would to get around a filtering
+// resolver. It prints the addresses answered; an answer other than
+// NOERROR is blocked with its code.
+func askDNS(a []string) error {
+	name, err := dnsmessage.NewName(strings.TrimSuffix(a[1], ".") + ".")
+	if err != nil {
+		return err
+	}
+	m := dnsmessage.Message{
+		Header:    dnsmessage.Header{ID: uint16(os.Getpid()), RecursionDesired: true},
+		Questions: []dnsmessage.Question{{Name: name, Type: dnsmessage.TypeA, Class: dnsmessage.ClassINET}},
+	}
+	q, err := m.Pack()
+	if err != nil {
+		return err
+	}
+	c, err := net.Dial("udp", a[0])
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.Write(q); err != nil {
+		return err
+	}
+	c.SetReadDeadline(time.Now().Add(time.Second))
+	buf := make([]byte, 1500)
+	n, err := c.Read(buf)
+	if err != nil {
+		return err
+	}
+	return printAnswer(buf[:n], m.Header.ID)
+}
+
+func printAnswer(reply []byte, id uint16) error {
+	var r dnsmessage.Message
+	if err := r.Unpack(reply); err != nil {
+		return fmt.Errorf("bad reply: %w", err)
+	}
+	if r.Header.ID != id {
+		return fmt.Errorf("reply to question %d, want %d", r.Header.ID, id)
+	}
+	if r.Header.RCode != dnsmessage.RCodeSuccess {
+		return fmt.Errorf("answer %s", r.Header.RCode)
+	}
+	var addrs []string
+	for _, ans := range r.Answers {
+		if rec, ok := ans.Body.(*dnsmessage.AResource); ok {
+			addrs = append(addrs, net.IP(rec.A[:]).String())
+		}
+	}
+	fmt.Println(addrs)
+	return nil
+}
+
+// nftTable is the table of agentrt's egress rules.
+const nftTable = "agentrt"
+
+// nftFlush asks the kernel to delete agentrt's egress table (an
+// NFT_MSG_DELTABLE over netlink): without CAP_NET_ADMIN in the netns it
+// fails with EPERM. The probe holds no nft binary and needs none.
+func nftFlush([]string) error {
+	c, err := nftables.New()
+	if err != nil {
+		return err
+	}
+	c.DelTable(&nftables.Table{Family: nftables.TableFamilyINet, Name: nftTable})
+	return c.Flush()
 }

@@ -353,7 +353,7 @@ func TestConcurrentSetup(t *testing.T) {
 func TestSetupRefusesTheHostNetns(t *testing.T) {
 	requireNetAdmin(t)
 	dir := t.TempDir()
-	o := Options{ContainerID: "c1", NetnsPath: "/proc/self/ns/net", StateDir: dir, RunDir: filepath.Join(dir, "run"),
+	o := Options{ContainerID: "c1", NetnsPath: "/proc/thread-self/ns/net", StateDir: dir, RunDir: filepath.Join(dir, "run"),
 		Network: policy.Network{Egress: policy.EgressNone}}
 	if _, err := Setup(context.Background(), o); !errors.Is(err, ErrHostNetns) {
 		t.Fatalf("Setup on the host netns: got %v, want ErrHostNetns", err)

@@ -237,8 +237,11 @@ func (s *setup) startAndRecord(ctx context.Context, ls *listeners) error {
 }
 
 // isHostNetns reports whether ino is agentrt's own netns or PID 1's.
+// Agentrt's own is the calling thread's: /proc/self is the main thread,
+// which netns.Do may have left in another netns for good (Go wedges a
+// locked main thread instead of ending it, see netns.Do).
 func isHostNetns(ino uint64) bool {
-	for _, p := range []string{"/proc/self/ns/net", "/proc/1/ns/net"} {
+	for _, p := range []string{"/proc/thread-self/ns/net", "/proc/1/ns/net"} {
 		f, err := netns.Open(p)
 		if err != nil {
 			continue

@@ -73,3 +73,14 @@ func Denials(netnsPath string) (map[string]uint64, error) {
 	}
 	return readDenials(c)
 }
+
+// StateDenials is Denials for the netns of the container whose state dir
+// is stateDir. It is nil, without error, when Setup left no egress state
+// there (egress open).
+func StateDenials(stateDir string) (map[string]uint64, error) {
+	cs, err := readContainerState(stateDir)
+	if err != nil || cs == nil {
+		return nil, err
+	}
+	return Denials(cs.NetnsPath)
+}

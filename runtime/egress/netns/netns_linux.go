@@ -37,10 +37,13 @@ func Inode(f *os.File) (uint64, error) {
 	return st.Ino, nil
 }
 
-// Do runs fn on a fresh OS thread that has joined the netns f refers to.
-// The thread is never handed back to the Go scheduler: the goroutine exits
+// Do runs fn on an OS thread that has joined the netns f refers to. The
+// thread is never handed back to the Go scheduler: the goroutine exits
 // still locked to it, so the runtime ends the thread rather than let
-// another goroutine run in the wrong netns.
+// another goroutine run in the wrong netns. When that thread is the main
+// thread, the runtime parks it for good instead, still in that netns: the
+// process's own netns is then /proc/thread-self/ns/net, not
+// /proc/self/ns/net.
 func Do(f *os.File, fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
