@@ -115,6 +115,12 @@ func describeJSONError(data []byte, err error) error {
 	switch {
 	case errors.As(err, &se):
 		off = se.Offset
+		// The offset counts the byte that broke the syntax; step back to
+		// name that byte. At the end of the input there is no such byte,
+		// and the position just past the last one is the right one.
+		if off > 0 && se.Error() != "unexpected end of JSON input" {
+			off--
+		}
 	case errors.As(err, &te):
 		off = te.Offset
 		if te.Field != "" {

@@ -36,7 +36,9 @@ var killCommand = &cli.Command{
 // any case ("9", "KILL", "sigterm").
 func parseSignal(s string) (unix.Signal, error) {
 	if n, err := strconv.Atoi(s); err == nil {
-		if n <= 0 || n > 64 {
+		// 0 is valid: like kill(2), it checks that init exists without
+		// signalling it, and runc accepts it.
+		if n < 0 || n > 64 {
 			return 0, fmt.Errorf("invalid signal %q", s)
 		}
 		return unix.Signal(n), nil
