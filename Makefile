@@ -9,6 +9,8 @@ TAGS      ?= seccomp netgo osusergo
 LDFLAGS   ?= -s -w -X main.version=$(VERSION) -X main.gitCommit=$(COMMIT) \
              -linkmode external -extldflags -static
 GOFLAGS_BUILD ?= -trimpath -tags "$(TAGS)" -ldflags "$(LDFLAGS)"
+# The shim needs no cgo, so it is built without: static with Go's own linker.
+SHIM_FLAGS ?= -trimpath -ldflags "-s -w"
 TESTFLAGS ?=
 BIN       := bin/agentrt
 SHIM      := bin/containerd-shim-agentrt-v2
@@ -24,9 +26,10 @@ deps: ## install the Debian packages and Go tools the build and tests need
 	scripts/deps.sh base
 
 .PHONY: build
-build: ## build the static agentrt binary into bin/
+build: ## build the static agentrt binary and its containerd shim into bin/
 	@command -v gcc >/dev/null && test -f /usr/lib/x86_64-linux-gnu/libseccomp.a || scripts/deps.sh base
 	$(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/agentrt
+	CGO_ENABLED=0 $(GO) build $(SHIM_FLAGS) -o $(SHIM) ./cmd/containerd-shim-agentrt-v2
 
 .PHONY: test
 test: deps build unit integration ## run every test: unit, then integration as root
@@ -53,8 +56,9 @@ demo: deps build ## run a hardened agent container on the embedded default polic
 	scripts/demo.sh $(CURDIR)/$(BIN)
 
 .PHONY: install
-install: build ## install agentrt into $(BINDIR)
+install: build ## install agentrt and containerd-shim-agentrt-v2 into $(BINDIR)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/agentrt
+	install -D -m 0755 $(SHIM) $(DESTDIR)$(BINDIR)/containerd-shim-agentrt-v2
 
 .PHONY: clean
 clean: ## remove build outputs

@@ -60,6 +60,17 @@ type Config struct {
 	Images []ImageRule `toml:"images,omitempty" comment:"Image rules, [[images]] tables: the first rule matching the image selects its\nprofile, whatever the workload asks."`
 	// Profiles are the named policies, each with defaults and a ceiling.
 	Profiles map[string]*Profile `toml:"profiles" comment:"Profiles, [profiles.NAME] tables. Names use a-z, 0-9, \"-\" and \"_\"."`
+	// Shim holds the settings of agentrt's containerd shim.
+	Shim ShimConfig `toml:"shim" comment:"Settings of agentrt's containerd shim, containerd-shim-agentrt-v2."`
+}
+
+// ShimConfig holds the settings of agentrt's containerd shim.
+type ShimConfig struct {
+	// AllowedBinaries lists, by absolute path, the runtime binaries other
+	// than agentrt that the shim runs when a client's runtime options
+	// name one (BinaryName). Whatever runs must still leave agentrt's
+	// report in the container's state, or the shim deletes the container.
+	AllowedBinaries []string `toml:"allowed_binaries" comment:"Runtime binaries, by absolute path, that the shim may run instead of agentrt\nwhen a client's runtime options name one (BinaryName). Any other BinaryName\nis refused. A container whose runtime leaves no agentrt report is deleted."`
 }
 
 // ImageRule selects a profile for an image. Exactly one of Match and
@@ -202,6 +213,7 @@ func (c *Config) normalize() {
 		p.Defaults.Normalize()
 		p.Ceiling.normalize()
 	}
+	c.Shim.AllowedBinaries = cleanPaths(c.Shim.AllowedBinaries)
 }
 
 func (c *Ceiling) normalize() {

@@ -34,7 +34,7 @@ func (c *Config) validate() []error {
 	for _, name := range c.ProfileNames() {
 		errs = append(errs, validateProfile("profiles."+name, name, c.Profiles[name])...)
 	}
-	return errs
+	return append(errs, checkPaths("shim.allowed_binaries", c.Shim.AllowedBinaries)...)
 }
 
 func (c *Config) validateVersion() []error {
