@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/agentrt/agentrt/integration/testenv"
 	"github.com/agentrt/agentrt/internal/testrootfs"
@@ -197,7 +198,7 @@ func TestPodmanRunAnnotation(t *testing.T) {
 			assertRun(t, res, 0, tc.want)
 			testenv.AssertNoLeaks(t, agentrtDefaultRoot, cid)
 			rec := cfg.record(t, "created", cid)
-			if rec.Report == nil || !cmp.Equal(rec.Report.Channels, tc.channels) {
+			if rec.Report == nil || !cmp.Equal(rec.Report.Channels, tc.channels, cmpopts.EquateEmpty()) {
 				t.Errorf("audit created record: got report %+v, want channels %q", rec.Report, tc.channels)
 			}
 			hashes[tc.name] = rec.PolicyHash
