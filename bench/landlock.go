@@ -18,12 +18,9 @@ func init() {
 
 // prepareLandlock times `agentrt run ID` of a busybox container running
 // true under the default policy, against the same agentrt and bundle
-// under an admin config whose profile lists no paths, so that its
-// landlock layer is off. Both keep the rootfs writable: the default's
-// read-only rootfs mounts a tmpfs for each writable path, which a profile
-// without writable paths would not, and the ratio would then count
-// mounts as well as Landlock. The slot the runner calls runc runs agentrt
-// without Landlock, under a state root of its own.
+// under an admin config whose profile sets landlock.disabled. Both keep
+// the rootfs writable, so that only Landlock differs. The slot the runner
+// calls runc runs agentrt without Landlock, under a state root of its own.
 func prepareLandlock(e *env, dir string) (trial, error) {
 	if err := e.newBundle(filepath.Join(dir, "bundle"), "true"); err != nil {
 		return nil, err
@@ -71,11 +68,7 @@ func newLandlockVariant(agentrt *runtimeUnderTest, dir, name, config string) lan
 // default profile's defaults.
 var (
 	landlockCommonEdits = [][2]string{{"read_only_rootfs = true", "read_only_rootfs = false"}}
-	landlockOffEdits    = [][2]string{
-		{"readable = ['/']", "readable = []"},
-		{"writable = ['/tmp', '/workspace']", "writable = []"},
-		{"executable = ['/bin', '/lib', '/lib64', '/opt', '/sbin', '/usr/bin', '/usr/lib', '/usr/lib64', '/usr/libexec', '/usr/local/bin', '/usr/local/lib', '/usr/local/sbin', '/usr/sbin']", "executable = []"},
-	}
+	landlockOffEdits    = [][2]string{{"disabled = false", "disabled = true"}}
 )
 
 // writeLandlockConfig writes the default admin config, with its audit log

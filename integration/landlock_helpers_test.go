@@ -44,13 +44,8 @@ var (
 	writableRootfs = landlockEdit{"read_only_rootfs = true", "read_only_rootfs = false"}
 	// executableRoot makes everything executable but the writable paths.
 	executableRoot = landlockEdit{"executable = ['/bin', ", "executable = ['/', '/bin', "}
-	// noLandlock empties the path lists: with no paths and no port rules
-	// the landlock layer is off.
-	noLandlock = []landlockEdit{
-		{"readable = ['/']", "readable = []"},
-		{"writable = ['/tmp', '/workspace']", "writable = []"},
-		{"executable = ['/bin', '/lib', '/lib64', '/opt', '/sbin', '/usr/bin', '/usr/lib', '/usr/lib64', '/usr/libexec', '/usr/local/bin', '/usr/local/lib', '/usr/local/sbin', '/usr/sbin']", "executable = []"},
-	}
+	// noLandlock is the admin's switch that turns the landlock layer off.
+	noLandlock = []landlockEdit{{"disabled = false", "disabled = true"}}
 )
 
 // landlockEdit replaces the first occurrence of old in a config with new.

@@ -186,6 +186,10 @@ type Landlock struct {
 	// BestEffort allows running on a kernel that enforces less than the
 	// policy asks for, with the report naming what is not enforced.
 	BestEffort bool `json:"best_effort,omitempty" toml:"best_effort" comment:"Run on a kernel at or above min_abi that cannot enforce every right the\npolicy uses; the report names what is not enforced."`
+	// Disabled turns Landlock off for the profile. Only the admin can set
+	// it: no request channel can, and empty path lists do not turn
+	// Landlock off (they grant nothing beyond the baseline).
+	Disabled bool `json:"disabled,omitempty" toml:"disabled" comment:"Do not apply Landlock at all (admin only; no request can set it). Empty path\nlists do not turn Landlock off: they grant nothing but the baseline."`
 }
 
 // MaxLandlockABI bounds Landlock.MinABI; it is far above any kernel's ABI

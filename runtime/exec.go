@@ -100,6 +100,9 @@ func (r *Runtime) execProcess(c *libcontainer.Container, o *ExecOpts) (*specs.Pr
 	if rec == nil || rec.Process == nil {
 		return nil, fmt.Errorf("container %q has no agentrt record; was it created by agentrt?", c.ID())
 	}
+	if !rec.Created {
+		return nil, fmt.Errorf("container %q: its create did not finish; remove it with delete --force", c.ID())
+	}
 	p, err := baseExecProcess(rec.Process, o)
 	if err != nil {
 		return nil, err

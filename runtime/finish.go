@@ -15,7 +15,9 @@ func (r *Runtime) finishCreate(c *libcontainer.Container, p *prepared, pid int) 
 		err = r.maybeSetupEgress(c, p, pid)
 	}
 	if err == nil {
-		err = writeRecord(r.stateDir(c.ID()), p.record(bundle(c), c))
+		rec := p.record(bundle(c), c)
+		rec.Created = true
+		err = writeRecord(r.stateDir(c.ID()), rec)
 	}
 	if err != nil {
 		r.audit(p.cfg, AuditRecord{Event: "refused", ID: c.ID(), Bundle: bundle(c),

@@ -24,6 +24,9 @@ func (r *Runtime) Start(id string) error {
 	}
 	switch status {
 	case libcontainer.Created:
+		if err := r.checkCreated(c.ID()); err != nil {
+			return err
+		}
 		if err := c.Exec(); err != nil {
 			return err
 		}
@@ -35,6 +38,21 @@ func (r *Runtime) Start(id string) error {
 	default:
 		return fmt.Errorf("cannot start container %q in the %s state", id, status)
 	}
+}
+
+// checkCreated refuses a container whose create did not finish: one whose
+// agentrt was killed after libcontainer saved the state but before the
+// egress rules, the live checks and the report. Starting it would run the
+// agent below its policy.
+func (r *Runtime) checkCreated(id string) error {
+	rec, err := readRecord(r.stateDir(id))
+	if err != nil {
+		return err
+	}
+	if rec == nil || !rec.Created {
+		return fmt.Errorf("cannot start container %q: its create did not finish; remove it with delete --force", id)
+	}
+	return nil
 }
 
 // waitStarted waits, for a container whose init runs through the sandbox

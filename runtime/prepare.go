@@ -3,6 +3,7 @@ package runtime
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 
 	"github.com/opencontainers/runc/libcontainer"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -48,6 +49,7 @@ func (r *Runtime) resolveAndHarden(id, bundle string, s *specs.Spec, cfg *policy
 	if err != nil {
 		return nil, err
 	}
+	resolveBindSources(s)
 	hardened, plan, err := spec.Harden(s, res.Policy)
 	if err != nil {
 		return nil, err
@@ -134,6 +136,34 @@ func (p *prepared) record(bundle string, c *libcontainer.Container) *record {
 		Ruleset: p.ruleset,
 		ABI:     p.abi,
 	}
+}
+
+// resolveBindSources replaces each bind mount's source by the path its
+// symlinks lead to, as the kernel will resolve it when libcontainer mounts
+// it: spec.Harden checks sources by path, and a link to the host's / must
+// be refused like / itself. A source that does not resolve is left for
+// libcontainer to report.
+func resolveBindSources(s *specs.Spec) {
+	for i, m := range s.Mounts {
+		if !isBind(m) || !filepath.IsAbs(m.Source) {
+			continue
+		}
+		if real, err := filepath.EvalSymlinks(m.Source); err == nil {
+			s.Mounts[i].Source = real
+		}
+	}
+}
+
+func isBind(m specs.Mount) bool {
+	if m.Type == "bind" {
+		return true
+	}
+	for _, o := range m.Options {
+		if o == "bind" || o == "rbind" {
+			return true
+		}
+	}
+	return false
 }
 
 func cloneProcess(proc *specs.Process) *specs.Process {

@@ -22,6 +22,10 @@ const recordFile = "agentrt.json"
 // process an exec starts from, the cgroup to clean up if agentrt is killed
 // before libcontainer saved its state, and the enforcement report.
 type record struct {
+	// Created is set once create finished: the egress rules are in, every
+	// layer was checked live and the report written. A container whose
+	// create was killed before that is never started.
+	Created bool            `json:"created"`
 	Bundle  string          `json:"bundle"`
 	Process *specs.Process  `json:"process"`
 	Cgroups *cgroups.Cgroup `json:"cgroups"`

@@ -107,16 +107,18 @@ func enforcedOrAudit(plan *spec.Plan, l spec.Layer) bool {
 	return st == spec.StatusEnforced || st == spec.StatusAudit
 }
 
-// requiredNamespaces are the namespaces init must not share with the host:
-// those the policy requires, less the ones the admin lets it share. In
-// audit mode spec.Harden adds no namespace (it warns that enforce would),
-// so there only those the spec itself has an entry for are required.
+// requiredNamespaces are the namespaces init must not share with agentrt
+// (the host): those the policy requires, less the ones the admin lets it
+// share. A namespace joined by path counts too: a pod's is not agentrt's,
+// but /proc/self/ns/pid or any other path to the host's is. In audit mode
+// spec.Harden adds no namespace (it warns that enforce would), so there
+// only those the spec itself has an entry for are required.
 func requiredNamespaces(p *prepared) []string {
 	out := []string{"ipc", "mnt", "uts", "cgroup"}
-	if !p.result.Policy.Isolation.HostNetwork && !joinsNamespace(p, "network") {
+	if !p.result.Policy.Isolation.HostNetwork {
 		out = append(out, "net")
 	}
-	if !p.result.Policy.Isolation.HostPID && !joinsNamespace(p, "pid") {
+	if !p.result.Policy.Isolation.HostPID {
 		out = append(out, "pid")
 	}
 	if p.plan.Mode == policy.ModeAudit {
@@ -137,16 +139,4 @@ func specHasNamespace(p *prepared, ns string) bool {
 	return slices.ContainsFunc(p.spec.Linux.Namespaces, func(n specs.LinuxNamespace) bool {
 		return string(n.Type) == specNamespaceTypes[ns]
 	})
-}
-
-// joinsNamespace reports whether the spec joins an existing namespace of
-// the type by path: the engine's own (a pod's), which may be the host's
-// only when the admin allows it, as spec.Harden checked.
-func joinsNamespace(p *prepared, typ string) bool {
-	for _, ns := range p.spec.Linux.Namespaces {
-		if string(ns.Type) == typ && ns.Path != "" {
-			return true
-		}
-	}
-	return false
 }

@@ -36,8 +36,11 @@ func planLandlock(s *specs.Spec, p *policy.Policy, plan *Plan) error {
 	switch {
 	case auditing(p):
 		plan.set(LayerLandlock, StatusAudit, "not applied (Landlock has no log-only mode)")
-	case len(lp.Paths) == 0 && !lp.ConnectTCP.Handled && !lp.BindTCP.Handled:
-		plan.set(LayerLandlock, StatusOff, "the policy lists no paths")
+	case p.Landlock.Disabled:
+		// Only the admin can turn Landlock off. A policy whose path lists
+		// are empty (a request may narrow them to nothing) still gets a
+		// ruleset: one that grants nothing but the runtime's baseline.
+		plan.set(LayerLandlock, StatusOff, "the admin's profile sets landlock.disabled")
 	case lp.MinABI > 0:
 		plan.set(LayerLandlock, StatusEnforced, fmt.Sprintf("minimum ABI %d", lp.MinABI))
 	default:

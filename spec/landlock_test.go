@@ -47,9 +47,17 @@ func TestPlanLandlockPaths(t *testing.T) {
 }
 
 func TestPlanLandlockStatus(t *testing.T) {
+	// Empty path lists must not turn Landlock off: a request may narrow
+	// them to nothing, and that grants nothing, not everything.
 	plan, _ := runStep(t, planLandlock, &specs.Spec{}, enforcePolicy())
+	if got := plan.Layers[LayerLandlock].Status; got != StatusEnforced {
+		t.Errorf("no paths: got %s, want %s", got, StatusEnforced)
+	}
+	off := enforcePolicy()
+	off.Landlock.Disabled = true
+	plan, _ = runStep(t, planLandlock, &specs.Spec{}, off)
 	if got := plan.Layers[LayerLandlock].Status; got != StatusOff {
-		t.Errorf("no paths: got %s, want %s", got, StatusOff)
+		t.Errorf("disabled by the admin: got %s, want %s", got, StatusOff)
 	}
 	a := auditPolicy()
 	a.Filesystem.Readable = []string{"/"}

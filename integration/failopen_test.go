@@ -1,0 +1,104 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/agentrt/agentrt/integration/testenv"
+)
+
+// These tests hold findings of a review that tried to make agentrt run a
+// container with less confinement than the admin allows. Each must fail
+// closed.
+
+// TestAgentrtRunEmptyPathLists: a request that narrows every path list to
+// nothing must not turn Landlock off; it grants nothing but the baseline,
+// so not even the agent's own command may run.
+func TestAgentrtRunEmptyPathLists(t *testing.T) {
+	testenv.RequireRoot(t)
+	rt := testenv.Agentrt(t)
+	b := testenv.NewBundle(t, testenv.BusyboxRootfs(t), "sh", "-c", "echo ran")
+	b.SetAnnotation("agentrt.io/policy", `{"filesystem":{"readable":[],"writable":[],"executable":[]}}`)
+	b.Save(t)
+	res := rt.Run(t, "run", "--bundle", b.Dir, b.ID)
+	if res.ExitCode == 0 || strings.Contains(res.Stdout, "ran") {
+		t.Fatalf("agentrt run with empty path lists: got exit %d, stdout %q; want the command refused by Landlock", res.ExitCode, res.Stdout)
+	}
+	testenv.AssertNoLeaks(t, rt.Root, b.ID)
+}
+
+// TestAgentrtRunJoinsHostPidNamespace: joining agentrt's own (the host's)
+// pid namespace through any path, not only /proc/1/ns/pid, is refused
+// unless the admin allows host_pid.
+func TestAgentrtRunJoinsHostPidNamespace(t *testing.T) {
+	testenv.RequireRoot(t)
+	rt := testenv.Agentrt(t)
+	for _, path := range []string{"/proc/self/ns/pid", "/proc/thread-self/ns/pid"} {
+		t.Run("agentrt run with linux.namespaces pid path "+path, func(t *testing.T) {
+			b := testenv.NewBundle(t, testenv.BusyboxRootfs(t), "true")
+			s := b.Spec()
+			for i, ns := range s.Linux.Namespaces {
+				if ns.Type == specs.PIDNamespace {
+					s.Linux.Namespaces[i].Path = path
+				}
+			}
+			b.Save(t)
+			res := rt.Run(t, "run", "--bundle", b.Dir, b.ID)
+			if res.ExitCode == 0 || !strings.Contains(errorText(res.Stderr), "pid namespace") {
+				t.Errorf("got exit %d, stderr %q; want a refusal naming the pid namespace", res.ExitCode, res.Stderr)
+			}
+			testenv.AssertNoLeaks(t, rt.Root, b.ID)
+		})
+	}
+}
+
+// TestAgentrtRunSymlinkedBindSource: a bind source that is a symlink to
+// the host's / is refused like / itself.
+func TestAgentrtRunSymlinkedBindSource(t *testing.T) {
+	testenv.RequireRoot(t)
+	rt := testenv.Agentrt(t)
+	link := filepath.Join(t.TempDir(), "hostroot")
+	if err := os.Symlink("/", link); err != nil {
+		t.Fatal(err)
+	}
+	b := testenv.NewBundle(t, testenv.BusyboxRootfs(t), "ls", "/mnt")
+	s := b.Spec()
+	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/mnt", Type: "bind", Source: link, Options: []string{"rbind", "ro"}})
+	b.Save(t)
+	res := rt.Run(t, "run", "--bundle", b.Dir, b.ID)
+	if res.ExitCode == 0 || !strings.Contains(errorText(res.Stderr), "mount_sources") {
+		t.Errorf("got exit %d, stderr %q; want a refusal naming isolation.mount_sources", res.ExitCode, res.Stderr)
+	}
+	testenv.AssertNoLeaks(t, rt.Root, b.ID)
+}
+
+// TestAgentrtStartAfterKilledCreate: a create killed before it finished
+// (before the egress rules and the report) leaves a container that start
+// must refuse.
+func TestAgentrtStartAfterKilledCreate(t *testing.T) {
+	testenv.RequireRoot(t)
+	rt := testenv.Agentrt(t)
+	b := testenv.NewBundle(t, testenv.BusyboxRootfs(t), "true")
+	b.Save(t)
+	rt.MustRun(t, "create", "--bundle", b.Dir, b.ID)
+	// Stand in for a create killed after libcontainer saved its state but
+	// before agentrt finished: drop the record's completion mark.
+	recPath := filepath.Join(rt.Root, b.ID, "agentrt.json")
+	data, err := os.ReadFile(recPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(recPath, []byte(strings.Replace(string(data), `"created":true`, `"created":false`, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := rt.Run(t, "start", b.ID)
+	if res.ExitCode == 0 || !strings.Contains(errorText(res.Stderr), "did not finish") {
+		t.Errorf("start after an unfinished create: got exit %d, stderr %q; want a refusal", res.ExitCode, res.Stderr)
+	}
+	rt.MustRun(t, "delete", "--force", b.ID)
+	testenv.AssertNoLeaks(t, rt.Root, b.ID)
+}
