@@ -15,11 +15,12 @@ const DefaultProfileName = "agent"
 // DefaultConfig returns the embedded default config, used when
 // DefaultConfigPath does not exist. Its one profile, "agent", is strict:
 // read-only rootfs but /tmp and /workspace, no capabilities, the agent
-// seccomp profile, no egress, at most 512 tasks, Landlock required (ABI
+// seccomp profile, no egress, at most 512 tasks and 4 GiB of memory
+// (which bounds the writable tmpfs too), Landlock required (ABI
 // 1 or later, best effort above it). Its ceiling lets a workload add
 // egress to named hosts on ports 80 and 443, writable paths under /home,
-// /tmp and /workspace, executables under /workspace and up to 4096
-// tasks; never capabilities, host namespaces, other modes or another
+// /tmp and /workspace, executables under /workspace, up to 4096 tasks
+// and 16 GiB; never capabilities, host namespaces, other modes or another
 // seccomp profile.
 func DefaultConfig() *Config {
 	c := &Config{
@@ -48,7 +49,7 @@ func agentProfile() *Profile {
 				Egress: EgressAllowlist,
 				Allow:  []Destination{{Host: "*", Ports: []PortRange{{80, 80}, {443, 443}}}},
 			},
-			Resources: ResourcesCeiling{Pids: 4096},
+			Resources: ResourcesCeiling{Pids: 4096, MemoryBytes: 16 << 30},
 		},
 	}
 }
@@ -70,7 +71,9 @@ func agentDefaults() Policy {
 		},
 		Network:   Network{Egress: EgressNone, DNS: DNSFilter},
 		Process:   Process{NoNewPrivileges: true, Seccomp: SeccompAgent},
-		Resources: Resources{Pids: 512},
+		// The memory limit also bounds the tmpfs of the writable paths:
+		// tmpfs pages are charged to the cgroup of the writer.
+		Resources: Resources{Pids: 512, MemoryBytes: 4 << 30},
 		Isolation: Isolation{Tier: TierContainer},
 		Landlock:  Landlock{MinABI: 1, BestEffort: true},
 	}

@@ -104,7 +104,7 @@ func CheckConfig(data []byte, name string) error {
 // ParseConfig decodes, validates and normalizes a config file. Errors
 // are those of CheckConfig.
 func ParseConfig(data []byte, name string) (*Config, error) {
-	var cfg Config
+	cfg := Config{Profiles: strictProfiles(data)}
 	dec := toml.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
@@ -116,6 +116,26 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 	}
 	cfg.normalize()
 	return &cfg, nil
+}
+
+// strictProfiles returns, for every profile the file names, a profile
+// whose defaults are the embedded default's strict ones, for the file's
+// keys to be decoded over: a key the admin leaves out of a profile's
+// defaults keeps the strict value (a read-only rootfs, Landlock, a pids
+// limit), never the zero value, which would mean "no sandbox" for that
+// part. A file that does not parse is left to the real decode to report.
+func strictProfiles(data []byte) map[string]*Profile {
+	var names struct {
+		Profiles map[string]any `toml:"profiles"`
+	}
+	if toml.Unmarshal(data, &names) != nil || len(names.Profiles) == 0 {
+		return nil
+	}
+	out := make(map[string]*Profile, len(names.Profiles))
+	for name := range names.Profiles {
+		out[name] = &Profile{Defaults: agentDefaults()}
+	}
+	return out
 }
 
 // fill gives omitted keys their defaults.
