@@ -32,11 +32,19 @@ build: ## build the static agentrt binary and its containerd shim into bin/
 	CGO_ENABLED=0 $(GO) build $(SHIM_FLAGS) -o $(SHIM) ./cmd/containerd-shim-agentrt-v2
 
 .PHONY: test
-test: deps build unit integration ## run every test: unit, then integration as root
+test: deps build unit fuzz integration ## run every test: unit, fuzz briefly, then integration as root
 
 .PHONY: unit
 unit: ## run the unit tests (every package but integration)
 	$(GO) test $(TESTFLAGS) $$($(GO) list ./... | grep -v /integration)
+
+FUZZTIME ?= 10s
+
+.PHONY: fuzz
+fuzz: ## run each fuzz target briefly (FUZZTIME each)
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadConfig$$' -fuzztime $(FUZZTIME) ./policy
+	$(GO) test -run '^$$' -fuzz '^FuzzParseAnnotations$$' -fuzztime $(FUZZTIME) ./annotations
+	$(GO) test -run '^$$' -fuzz '^FuzzParsePolicyJSON$$' -fuzztime $(FUZZTIME) ./annotations
 
 .PHONY: integration
 integration: build ## run the integration tests (root, real containers and clients)
