@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/opencontainers/runc/libcontainer"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -93,6 +95,7 @@ func egressReport(st *egress.Status) map[string]string {
 // It is called before the state directory goes, since the egress state
 // lives there.
 func (r *Runtime) teardownEgress(id string) {
+	r.auditDenials(id)
 	if err := egress.Teardown(r.stateDir(id)); err != nil {
 		logger().Warnf("remove the egress rules of container %q: %v; a DNS filter process or rules in a shared netns may be left behind", id, err)
 	}
@@ -109,4 +112,33 @@ func (r *Runtime) egressDenials(id string) map[string]uint64 {
 		return nil
 	}
 	return d
+}
+
+// auditDenials writes the container's egress denial counts to the audit
+// log, once, when it goes: one record per container rather than one per
+// refused packet. The counts live in the netns, so a container whose netns
+// went with its init (not a shared one) has none left to record; its DNS
+// denials are in the log already, from the filter.
+func (r *Runtime) auditDenials(id string) {
+	d, err := egress.StateDenials(r.stateDir(id))
+	if err != nil || len(d) == 0 {
+		return
+	}
+	rec, err := readRecord(r.stateDir(id))
+	if err != nil || rec == nil {
+		return
+	}
+	addrs := make([]string, 0, len(d))
+	for a := range d {
+		addrs = append(addrs, a)
+	}
+	sort.Strings(addrs)
+	parts := make([]string, len(addrs))
+	for i, a := range addrs {
+		parts[i] = fmt.Sprintf("%s=%d", a, d[a])
+	}
+	if err := appendAudit(rec.AuditLog, AuditRecord{Event: "denied", ID: id,
+		Reason: "egress packets refused per destination: " + strings.Join(parts, ", ")}); err != nil {
+		logger().Warnf("%v; the egress denials of container %q are not in the audit log", err, id)
+	}
 }

@@ -127,14 +127,15 @@ func (p *prepared) record(bundle string, c *libcontainer.Container) *record {
 	pol, _ := json.Marshal(p.result.Policy)
 	plan, _ := json.Marshal(p.plan)
 	return &record{
-		Bundle:  bundle,
-		Process: p.process,
-		Cgroups: cfg.Cgroups,
-		Report:  p.report,
-		Policy:  pol,
-		Plan:    plan,
-		Ruleset: p.ruleset,
-		ABI:     p.abi,
+		Bundle:   bundle,
+		AuditLog: p.cfg.AuditLogPath(),
+		Process:  p.process,
+		Cgroups:  cfg.Cgroups,
+		Report:   p.report,
+		Policy:   pol,
+		Plan:     plan,
+		Ruleset:  p.ruleset,
+		ABI:      p.abi,
 	}
 }
 

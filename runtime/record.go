@@ -25,11 +25,14 @@ type record struct {
 	// Created is set once create finished: the egress rules are in, every
 	// layer was checked live and the report written. A container whose
 	// create was killed before that is never started.
-	Created bool            `json:"created"`
-	Bundle  string          `json:"bundle"`
-	Process *specs.Process  `json:"process"`
-	Cgroups *cgroups.Cgroup `json:"cgroups"`
-	Report  *Report         `json:"report,omitempty"`
+	Created bool   `json:"created"`
+	Bundle  string `json:"bundle"`
+	// AuditLog is the admin's audit log at create time, for the records
+	// written when the container goes.
+	AuditLog string          `json:"auditLog,omitempty"`
+	Process  *specs.Process  `json:"process"`
+	Cgroups  *cgroups.Cgroup `json:"cgroups"`
+	Report   *Report         `json:"report,omitempty"`
 	// Policy and Plan are the resolved policy and the hardening plan, as
 	// JSON: exec hardens its process against the same policy.
 	Policy json.RawMessage `json:"policy,omitempty"`

@@ -28,7 +28,10 @@ type Report struct {
 	Layers   map[string]string `json:"layers"`
 	Landlock *landlock.Status  `json:"landlock,omitempty"`
 	Egress   map[string]string `json:"egress,omitempty"`
-	Warnings []string          `json:"warnings,omitempty"`
+	// EgressDenials counts the packets refused per destination address,
+	// read live from the netns when state is asked for.
+	EgressDenials map[string]uint64 `json:"egressDenials,omitempty"`
+	Warnings      []string          `json:"warnings,omitempty"`
 }
 
 // newReport is the report as planned; finishCreate confirms each layer

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
+
+	"github.com/agentrt/agentrt/runtime/egress"
 )
 
 // ContainerState is the JSON that `state` prints and `list --format json`
@@ -70,6 +72,9 @@ func (r *Runtime) reportJSON(id string) string {
 	rec, err := readRecord(r.stateDir(id))
 	if err != nil || rec == nil || rec.Report == nil {
 		return ""
+	}
+	if rec.Report.Egress != nil {
+		rec.Report.EgressDenials, _ = egress.StateDenials(r.stateDir(id))
 	}
 	data, err := json.Marshal(rec.Report)
 	if err != nil {
