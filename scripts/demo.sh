@@ -57,7 +57,6 @@ try "load a BPF program"                           blocked probe bpf
 try "set up io_uring"                              blocked probe io_uring
 try "use the kernel keyring"                       blocked probe keyctl
 try "resolve a host name"                          blocked probe resolve example.com
-try "connect to the network (TCP 443)"             blocked probe connect 192.0.2.1:443
 AGENT
 chmod +x "$rootfs/usr/local/bin/agent-demo"
 
