@@ -102,3 +102,22 @@ func TestAgentrtStartAfterKilledCreate(t *testing.T) {
 	rt.MustRun(t, "delete", "--force", b.ID)
 	testenv.AssertNoLeaks(t, rt.Root, b.ID)
 }
+
+// TestAgentrtRunMemfdExec: a binary copied into a memfd cannot be executed
+// (vm.memfd_noexec=2 in the container's pid namespace), so W^X holds past
+// Landlock, which does not see memfd's internal mount.
+func TestAgentrtRunMemfdExec(t *testing.T) {
+	testenv.RequireRoot(t)
+	rt := testenv.Agentrt(t)
+	b := testenv.NewBundle(t, testenv.BusyboxRootfs(t), "probe", "memfd-exec", testenv.ProbePath)
+	b.AddProbe(t)
+	b.Save(t)
+	res := rt.Run(t, "run", "--bundle", b.Dir, b.ID)
+	if res.ExitCode == 0 || !strings.Contains(res.Stdout, "blocked") {
+		t.Errorf("probe memfd-exec: got exit %d, stdout %q; want blocked", res.ExitCode, res.Stdout)
+	}
+	testenv.AssertNoLeaks(t, rt.Root, b.ID)
+	if data, err := os.ReadFile("/proc/sys/vm/memfd_noexec"); err == nil && strings.TrimSpace(string(data)) == "2" {
+		t.Errorf("the host's vm.memfd_noexec is 2: agentrt set it outside the container's pid namespace")
+	}
+}
