@@ -8,7 +8,6 @@ import (
 
 	"github.com/opencontainers/runc/libcontainer"
 	"github.com/opencontainers/runc/libcontainer/specconv"
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // CreateOpts are the options of create and run, named as runc's flags.
@@ -64,7 +63,7 @@ func (r *Runtime) launchInit(o CreateOpts, start bool) (_ int, retErr error) {
 	if err := checkTerminal(prep.spec.Process.Terminal, o.Detach, o.ConsoleSocket); err != nil {
 		return -1, err
 	}
-	c, err := r.newContainer(o, bundle, prep.spec)
+	c, err := r.newContainer(o, bundle, prep)
 	if err != nil {
 		return -1, err
 	}
@@ -97,7 +96,8 @@ func (r *Runtime) launchInit(o CreateOpts, start bool) (_ int, retErr error) {
 
 // newContainer converts the hardened spec into libcontainer's config and
 // creates the container's state directory.
-func (r *Runtime) newContainer(o CreateOpts, bundle string, s *specs.Spec) (*libcontainer.Container, error) {
+func (r *Runtime) newContainer(o CreateOpts, bundle string, p *prepared) (*libcontainer.Container, error) {
+	s := p.spec
 	if r.SystemdCgroup {
 		return nil, fmt.Errorf("--systemd-cgroup: %w (this host has no systemd)", ErrNotSupported)
 	}
@@ -124,6 +124,8 @@ func (r *Runtime) newContainer(o CreateOpts, bundle string, s *specs.Spec) (*lib
 	if err != nil {
 		return nil, fmt.Errorf("create container %q: %w", o.ID, err)
 	}
+	// c keeps cfg: init reads the sysctl from it at start.
+	maybeSealMemfds(cfg, s, p.ruleset != nil)
 	return c, nil
 }
 

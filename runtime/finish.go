@@ -11,11 +11,6 @@ import (
 // container.
 func (r *Runtime) finishCreate(c *libcontainer.Container, p *prepared, pid int) error {
 	err := p.verifyLive(pid)
-	if err == nil && p.ruleset != nil && !p.result.Policy.Isolation.HostPID {
-		// W^X: only when Landlock applies, and never in a pid namespace
-		// the admin lets the container share with the host.
-		err = sealMemfds(pid)
-	}
 	if err == nil {
 		err = r.maybeSetupEgress(c, p, pid)
 	}

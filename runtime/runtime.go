@@ -47,7 +47,6 @@ type Runtime struct {
 // the agentrt CLI.
 func MaybeReexec() {
 	landlock.MaybeEnter()
-	maybeSealMemfdsHelper()
 	if len(os.Args) > 1 && os.Args[1] == "init" {
 		// libcontainer.Init never returns: it ends in the container's
 		// process, or exits with the error sent to the parent.
