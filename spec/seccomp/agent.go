@@ -2,6 +2,7 @@ package seccomp
 
 import (
 	"math/bits"
+	goruntime "runtime"
 	"slices"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -18,9 +19,22 @@ const (
 	MaxErrno uint = 4095
 )
 
-// Architectures are the architectures the agent profile lists; see the
-// package documentation for why the compat ABIs are left out.
-var Architectures = []specs.Arch{specs.ArchX86_64, specs.ArchAARCH64}
+// Architectures are the architectures the agent profile lists: the one
+// agentrt runs on, since a container runs on its host's. Listing another
+// native architecture would only double the filter libseccomp compiles at
+// every start. See the package documentation for why the compat ABIs are
+// left out.
+var Architectures = nativeArchitectures(goruntime.GOARCH)
+
+func nativeArchitectures(goarch string) []specs.Arch {
+	switch goarch {
+	case "arm64":
+		return []specs.Arch{specs.ArchAARCH64}
+	case "amd64":
+		return []specs.Arch{specs.ArchX86_64}
+	}
+	return []specs.Arch{specs.ArchX86_64, specs.ArchAARCH64}
+}
 
 // Agent returns agentrt's agent profile, a new copy on every call.
 func Agent() *specs.LinuxSeccomp {

@@ -108,10 +108,20 @@ func TestAgentRulesDisjoint(t *testing.T) {
 }
 
 func TestAgentArchitectures(t *testing.T) {
-	got := Agent().Architectures
-	want := []specs.Arch{specs.ArchX86_64, specs.ArchAARCH64}
-	if !slices.Equal(got, want) {
-		t.Errorf("got %v, want %v", got, want)
+	tests := []struct {
+		goarch string
+		want   []specs.Arch
+	}{
+		{"amd64", []specs.Arch{specs.ArchX86_64}},
+		{"arm64", []specs.Arch{specs.ArchAARCH64}},
+		{"riscv64", []specs.Arch{specs.ArchX86_64, specs.ArchAARCH64}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.goarch, func(t *testing.T) {
+			if got := nativeArchitectures(tc.goarch); !slices.Equal(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
 

@@ -63,6 +63,7 @@ func TestAudit(t *testing.T) {
 
 func TestAuditArchitectures(t *testing.T) {
 	in := Agent()
+	in.Architectures = []specs.Arch{specs.ArchX86_64, specs.ArchAARCH64}
 	got := Audit(in).Architectures
 	want := []specs.Arch{specs.ArchX86_64, specs.ArchAARCH64, specs.ArchX86, specs.ArchX32, specs.ArchARM}
 	if !slices.Equal(got, want) {
