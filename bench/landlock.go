@@ -37,7 +37,7 @@ func prepareLandlock(e *env, dir string) (trial, error) {
 		e.agentrt.name: newLandlockVariant(e.agentrt, dir, "on", on),
 		e.runc.name:    newLandlockVariant(e.agentrt, dir, "off", off),
 	}
-	fmt.Printf("%s: agentrt column: the default policy; runc column: agentrt, the same policy without paths (%s)\n", landlockCaseName, off)
+	fmt.Printf("%s: agentrt column: the default policy; runc column: agentrt, the same policy with landlock.disabled (%s)\n", landlockCaseName, off)
 	bundle := filepath.Join(dir, "bundle")
 	return func(rt *runtimeUnderTest, i int) (float64, error) {
 		v := variants[rt.name]
@@ -75,15 +75,23 @@ var (
 // in the scratch directory, a writable rootfs, and without Landlock when
 // off is set.
 func writeLandlockConfig(e *env, path string, off bool) (string, error) {
+	edits := landlockCommonEdits
+	if off {
+		edits = append(edits, landlockOffEdits...)
+	}
+	return writeAdminConfig(e, path, edits)
+}
+
+// writeAdminConfig writes agentrt's embedded default admin config, with
+// its audit log in the scratch directory and edits applied, each to its
+// first occurrence.
+func writeAdminConfig(e *env, path string, edits [][2]string) (string, error) {
 	out, err := e.agentrt.command("config", "default").Output()
 	if err != nil {
 		return "", fmt.Errorf("agentrt config default: %w", err)
 	}
-	edits := append([][2]string{{"audit_log = '/var/log/agentrt/audit.jsonl'",
-		"audit_log = '" + filepath.Join(e.workDir, "audit.jsonl") + "'"}}, landlockCommonEdits...)
-	if off {
-		edits = append(edits, landlockOffEdits...)
-	}
+	edits = append([][2]string{{"audit_log = '/var/log/agentrt/audit.jsonl'",
+		"audit_log = '" + filepath.Join(e.workDir, "audit.jsonl") + "'"}}, edits...)
 	text := string(out)
 	for _, ed := range edits {
 		if !strings.Contains(text, ed[0]) {
