@@ -31,6 +31,9 @@ const (
 	// manifest digest, written by the shim, for admin image rules.
 	KeyImageRef    = ImagePrefix + "ref"
 	KeyImageDigest = ImagePrefix + "digest"
+	// KeyImageUnavailable says why the shim could not read the image's
+	// policy: the strict default then applies, and the report says why.
+	KeyImageUnavailable = ImagePrefix + "unavailable"
 )
 
 // requestNames are the request keys, without prefix, of both channels.
@@ -67,6 +70,8 @@ type Parsed struct {
 	// ImageRef and ImageDigest identify the image, when the shim set them.
 	ImageRef    string
 	ImageDigest string
+	// ImageUnavailable is the shim's reason for having no image policy.
+	ImageUnavailable string
 }
 
 // Requests returns the non-nil requests, lowest precedence first.

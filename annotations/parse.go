@@ -26,7 +26,8 @@ func Parse(annotations map[string]string) (*Parsed, error) {
 			return nil, err
 		}
 	}
-	out := &Parsed{ImageRef: annotations[KeyImageRef], ImageDigest: annotations[KeyImageDigest]}
+	out := &Parsed{ImageRef: annotations[KeyImageRef], ImageDigest: annotations[KeyImageDigest],
+		ImageUnavailable: annotations[KeyImageUnavailable]}
 	var err error
 	if out.Annotation, err = builders[policy.ChannelAnnotation].build(); err != nil {
 		return nil, err
@@ -86,7 +87,7 @@ func classify(key string) (policy.Channel, string, error) {
 	switch key {
 	case KeyReport:
 		return "", "", &KeyError{Key: key, Err: ErrReservedKey}
-	case KeyImageRef, KeyImageDigest:
+	case KeyImageRef, KeyImageDigest, KeyImageUnavailable:
 		return policy.ChannelImage, "", nil
 	}
 	ch, name := policy.ChannelAnnotation, strings.TrimPrefix(key, Prefix)

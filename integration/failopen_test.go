@@ -121,3 +121,24 @@ func TestAgentrtRunMemfdExec(t *testing.T) {
 		t.Errorf("the host's vm.memfd_noexec is 2: agentrt set it outside the container's pid namespace")
 	}
 }
+
+// TestAgentrtStateImageUnavailable: when the shim could not read the
+// image's policy, the strict default applies and the report says why.
+func TestAgentrtStateImageUnavailable(t *testing.T) {
+	testenv.RequireRoot(t)
+	rt := testenv.Agentrt(t)
+	b := testenv.NewBundle(t, testenv.BusyboxRootfs(t), "sleep", "30")
+	b.SetAnnotation("agentrt.io/image.unavailable", "image \"registry.example/agent:1\" not found in namespace default")
+	b.Save(t)
+	rt.MustRun(t, "run", "--detach", "--bundle", b.Dir, b.ID)
+	rep := stateReport(t, rt, b.ID)
+	found := false
+	for _, w := range rep.Warnings {
+		found = found || strings.Contains(w, "image policy unavailable") && strings.Contains(w, "not found in namespace default")
+	}
+	if !found {
+		t.Errorf("report warnings %q do not say why the image policy is missing", rep.Warnings)
+	}
+	rt.MustRun(t, "delete", "--force", b.ID)
+	testenv.AssertNoLeaks(t, rt.Root, b.ID)
+}

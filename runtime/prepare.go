@@ -27,6 +27,8 @@ type prepared struct {
 	landlock *landlock.Status
 	report   *Report
 	ownNS    map[string]string // agentrt's namespaces, before the container's start
+	// imageUnavailable is the shim's reason for passing no image policy.
+	imageUnavailable string
 }
 
 // prepare resolves the agent policy for the bundle and hardens its spec. A
@@ -45,7 +47,7 @@ func (r *Runtime) prepare(id, bundle string, s *specs.Spec) (*prepared, error) {
 }
 
 func (r *Runtime) resolveAndHarden(id, bundle string, s *specs.Spec, cfg *policy.Config) (*prepared, error) {
-	res, err := resolvePolicy(cfg, bundle, s)
+	res, parsed, err := resolvePolicy(cfg, bundle, s)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +56,8 @@ func (r *Runtime) resolveAndHarden(id, bundle string, s *specs.Spec, cfg *policy
 	if err != nil {
 		return nil, err
 	}
-	p := &prepared{id: id, cfg: cfg, result: res, spec: hardened, plan: plan, ownNS: ownNamespaces()}
+	p := &prepared{id: id, cfg: cfg, result: res, spec: hardened, plan: plan, ownNS: ownNamespaces(),
+		imageUnavailable: parsed.ImageUnavailable}
 	p.process = cloneProcess(hardened.Process)
 	if err := p.planLandlock(); err != nil {
 		return nil, err
@@ -73,24 +76,25 @@ func (r *Runtime) resolveAndHarden(id, bundle string, s *specs.Spec, cfg *policy
 // resolvePolicy gathers the requests of every channel (annotations, image
 // annotations, the policy file in the rootfs) and resolves them against
 // the admin config.
-func resolvePolicy(cfg *policy.Config, bundle string, s *specs.Spec) (*policy.Result, error) {
+func resolvePolicy(cfg *policy.Config, bundle string, s *specs.Spec) (*policy.Result, *annotations.Parsed, error) {
 	parsed, err := annotations.Parse(s.Annotations)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	reqs := parsed.Requests()
 	fileReq, err := annotations.ReadPolicyFile(rootfsPath(bundle, s))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if fileReq != nil {
 		reqs = append(reqs, fileReq)
 	}
-	return policy.Resolve(cfg, policy.Input{
+	res, err := policy.Resolve(cfg, policy.Input{
 		ImageRef:    parsed.ImageRef,
 		ImageDigest: parsed.ImageDigest,
 		Requests:    reqs,
 	})
+	return res, parsed, err
 }
 
 // planLandlock turns the plan's Landlock section into the ruleset the

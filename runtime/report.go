@@ -46,6 +46,9 @@ func (p *prepared) newReport() *Report {
 		Landlock:   p.landlock,
 		Warnings:   append(append([]string(nil), p.result.Warnings...), p.plan.Warnings...),
 	}
+	if p.imageUnavailable != "" {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("image policy unavailable (%s): the profile's defaults apply without the image's requests", p.imageUnavailable))
+	}
 	for _, ch := range p.result.Channels {
 		rep.Channels = append(rep.Channels, string(ch))
 	}
