@@ -69,8 +69,8 @@ func agentDefaults() Policy {
 			Writable:       []string{"/tmp", "/workspace"},
 			Executable:     defaultExecutable,
 		},
-		Network:   Network{Egress: EgressNone, DNS: DNSFilter},
-		Process:   Process{NoNewPrivileges: true, Seccomp: SeccompAgent},
+		Network: Network{Egress: EgressNone, DNS: DNSFilter},
+		Process: Process{NoNewPrivileges: true, Seccomp: SeccompAgent},
 		// The memory limit also bounds the tmpfs of the writable paths:
 		// tmpfs pages are charged to the cgroup of the writer.
 		Resources: Resources{Pids: 512, MemoryBytes: 4 << 30},

@@ -8,33 +8,23 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/agentrt/agentrt/annotations"
 )
 
-// keyImageUnavailable says why the shim wrote no image channel.
-//
-// TODO: use the annotations package's constant once it defines the key;
-// until then imageUnavailableAccepted keeps the shim from writing a key
-// the runtime would refuse.
-const keyImageUnavailable = annotations.ImagePrefix + "unavailable"
+// keyImageUnavailable says why the shim wrote no image channel; the
+// runtime puts the reason into the container's report.
+const keyImageUnavailable = annotations.KeyImageUnavailable
 
 // shimKeys are the image channel keys only the shim writes.
 var shimKeys = []string{annotations.KeyImageRef, annotations.KeyImageDigest, keyImageUnavailable}
 
-// imageUnavailableAccepted reports whether this build's annotations
-// package accepts keyImageUnavailable.
-var imageUnavailableAccepted = sync.OnceValue(func() bool {
-	_, err := annotations.Parse(map[string]string{keyImageUnavailable: "probe"})
-	return err == nil
-})
-
 // applyImageChannel returns the spec annotations with the image channel
 // replaced: every agentrt.io/image.* key the spec had is dropped (and
 // named in dropped), so that whoever writes the spec cannot pose as the
-// image, and the image's keys, ref and digest are added.
-func applyImageChannel(in map[string]string, img *imageInfo, withUnavailable bool) (out map[string]string, dropped []string) {
+// image, and the image's keys, ref and digest, or the reason there are
+// none, are added.
+func applyImageChannel(in map[string]string, img *imageInfo) (out map[string]string, dropped []string) {
 	out = map[string]string{}
 	for k, v := range in {
 		if strings.HasPrefix(k, annotations.ImagePrefix) {
@@ -47,9 +37,7 @@ func applyImageChannel(in map[string]string, img *imageInfo, withUnavailable boo
 	maps.Copy(out, img.Keys)
 	setIf(out, annotations.KeyImageRef, img.Ref)
 	setIf(out, annotations.KeyImageDigest, img.Digest)
-	if withUnavailable {
-		setIf(out, keyImageUnavailable, img.Unavailable)
-	}
+	setIf(out, keyImageUnavailable, img.Unavailable)
 	return out, dropped
 }
 

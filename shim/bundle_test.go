@@ -15,31 +15,28 @@ func TestApplyImageChannel(t *testing.T) {
 		Keys: map[string]string{"agentrt.io/image.writable": "/workspace"},
 	}
 	tests := []struct {
-		name            string
-		in              map[string]string
-		img             *imageInfo
-		withUnavailable bool
-		want            map[string]string
-		wantDropped     []string
+		name        string
+		in          map[string]string
+		img         *imageInfo
+		want        map[string]string
+		wantDropped []string
 	}{
-		{"adds the image channel", map[string]string{"agentrt.io/egress": "none", "other": "x"}, img, true,
+		{"adds the image channel", map[string]string{"agentrt.io/egress": "none", "other": "x"}, img,
 			map[string]string{"agentrt.io/egress": "none", "other": "x", "agentrt.io/image.writable": "/workspace",
 				"agentrt.io/image.ref": "agentrt.test/a:1", "agentrt.io/image.digest": "sha256:abc"}, nil},
 		{"drops image keys the spec had", map[string]string{
 			"agentrt.io/image.egress": "open", "agentrt.io/image.ref": "trusted/agent:1", "agentrt.io/image.writable": "/"},
-			img, true,
+			img,
 			map[string]string{"agentrt.io/image.writable": "/workspace",
 				"agentrt.io/image.ref": "agentrt.test/a:1", "agentrt.io/image.digest": "sha256:abc"},
 			[]string{"agentrt.io/image.egress", "agentrt.io/image.ref", "agentrt.io/image.writable"}},
 		{"no image: spec keys still dropped", map[string]string{"agentrt.io/image.digest": "sha256:0"},
-			&imageInfo{Unavailable: "the container record names no image"}, true,
+			&imageInfo{Unavailable: "the container record names no image"},
 			map[string]string{keyImageUnavailable: "the container record names no image"}, []string{"agentrt.io/image.digest"}},
-		{"reason left out when the runtime would refuse it", nil,
-			&imageInfo{Unavailable: "the container record names no image"}, false, map[string]string{}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, dropped := applyImageChannel(tt.in, tt.img, tt.withUnavailable)
+			got, dropped := applyImageChannel(tt.in, tt.img)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("annotations (-want +got):\n%s", diff)
 			}

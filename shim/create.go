@@ -106,7 +106,7 @@ func (s *service) lookupImage(ctx context.Context, ns, id string, spec map[strin
 // writeImageChannel replaces the spec's image channel with the image's.
 func (s *service) writeImageChannel(ctx context.Context, id string, plan *createPlan) error {
 	logger := log.G(ctx).WithFields(log.Fields{"id": id, "namespace": plan.ns})
-	out, dropped := applyImageChannel(plan.spec.annotations, plan.image, imageUnavailableAccepted())
+	out, dropped := applyImageChannel(plan.spec.annotations, plan.image)
 	if len(dropped) > 0 {
 		logger.WithField("keys", dropped).Info("dropped image channel keys the spec already had: only the shim writes them")
 	}
