@@ -42,6 +42,9 @@ func validateSpec(bundle string, s *specs.Spec) error {
 		return errors.New("root.path must be set")
 	}
 	rootfs := rootfsPath(bundle, s)
+	if real, err := filepath.EvalSymlinks(rootfs); err == nil && real == "/" {
+		return fmt.Errorf("root.path %q is the host's root filesystem", s.Root.Path)
+	}
 	fi, err := os.Stat(rootfs)
 	if err != nil {
 		return fmt.Errorf("root.path %q: %w", s.Root.Path, err)

@@ -34,3 +34,14 @@ func TestDescribeJSONError(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateSpecRefusesHostRoot(t *testing.T) {
+	for _, root := range []string{"/", "/.", "//"} {
+		s := &specs.Spec{Root: &specs.Root{Path: root}, Linux: &specs.Linux{},
+			Process: &specs.Process{Args: []string{"true"}, Cwd: "/"}}
+		err := validateSpec(t.TempDir(), s)
+		if err == nil || !strings.Contains(err.Error(), "host's root filesystem") {
+			t.Errorf("root.path %q: got %v, want a refusal naming the host's root", root, err)
+		}
+	}
+}
