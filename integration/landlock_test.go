@@ -310,6 +310,23 @@ func probeExit(out string) int {
 	return 1
 }
 
+// scopeConfig is an admin config of a scoping test and what the probe
+// must report across domains under it.
+type scopeConfig struct {
+	name  string
+	edits []landlockEdit
+	want  string
+}
+
+// scopeConfigs are Landlock on (a cross-domain probe gets EPERM) and off
+// (it goes through), both with a writable rootfs.
+func scopeConfigs() []scopeConfig {
+	return []scopeConfig{
+		{"landlock on", []landlockEdit{writableRootfs}, probeEPERM},
+		{"landlock off", append([]landlockEdit{writableRootfs}, noLandlock...), probeAllowed},
+	}
+}
+
 // TestLandlockAbstractSocket: `agentrt run` of `probe abstract NAME`
 // where a process of the container's netns outside the agent's domain
 // (the test, joined to the netns) listens on @NAME: Landlock's scope
@@ -317,14 +334,7 @@ func probeExit(out string) int {
 // connects.
 func TestLandlockAbstractSocket(t *testing.T) {
 	requireLandlock(t, 6)
-	configs := []struct {
-		name  string
-		edits []landlockEdit
-		want  string
-	}{
-		{"landlock on", []landlockEdit{writableRootfs}, probeEPERM},
-		{"landlock off", append([]landlockEdit{writableRootfs}, noLandlock...), probeAllowed},
-	}
+	configs := scopeConfigs()
 	for _, kind := range landlockImages {
 		t.Run(kind.name, func(t *testing.T) {
 			rt := testenv.Agentrt(t)
@@ -349,14 +359,7 @@ func TestLandlockAbstractSocket(t *testing.T) {
 // goes through; with the landlock layer off both go through.
 func TestLandlockSignalScope(t *testing.T) {
 	requireLandlock(t, 6)
-	configs := []struct {
-		name  string
-		edits []landlockEdit
-		cross string
-	}{
-		{"landlock on", []landlockEdit{writableRootfs}, probeEPERM},
-		{"landlock off", append([]landlockEdit{writableRootfs}, noLandlock...), probeAllowed},
-	}
+	configs := scopeConfigs()
 	for _, kind := range landlockImages {
 		t.Run(kind.name, func(t *testing.T) {
 			rt := testenv.Agentrt(t)
@@ -366,7 +369,7 @@ func TestLandlockSignalScope(t *testing.T) {
 					cfg := landlockConfig(t, rt, c.edits...)
 					id, _ := startWithConfig(t, rt, cfg, b, "probe", "sleep", "60")
 					res := rt.Run(t, "--config", cfg, "exec", id, "probe", "kill", "1")
-					t.Run("exec'd process signals init", func(t *testing.T) { wantProbe(t, res, c.cross) })
+					t.Run("exec'd process signals init", func(t *testing.T) { wantProbe(t, res, c.want) })
 					if kind.shell {
 						res := rt.Run(t, "--config", cfg, "exec", id, "sh", "-c", "probe kill $$")
 						t.Run("exec'd probe signals its shell", func(t *testing.T) { wantProbe(t, res, probeAllowed) })
@@ -390,14 +393,7 @@ sleep 60`
 // with Landlock, allowed without; its own shell, in its domain, always.
 func TestLandlockInitSignalsExec(t *testing.T) {
 	requireLandlock(t, 6)
-	configs := []struct {
-		name  string
-		edits []landlockEdit
-		cross string
-	}{
-		{"landlock on", []landlockEdit{writableRootfs}, probeEPERM},
-		{"landlock off", append([]landlockEdit{writableRootfs}, noLandlock...), probeAllowed},
-	}
+	configs := scopeConfigs()
 	for _, kind := range landlockImages {
 		if !kind.shell {
 			continue
@@ -406,7 +402,7 @@ func TestLandlockInitSignalsExec(t *testing.T) {
 			rt := testenv.Agentrt(t)
 			b := landlockBundle(t, kind)
 			for _, c := range configs {
-				t.Run(c.name, func(t *testing.T) { testInitSignalsExec(t, rt, landlockConfig(t, rt, c.edits...), b, c.cross) })
+				t.Run(c.name, func(t *testing.T) { testInitSignalsExec(t, rt, landlockConfig(t, rt, c.edits...), b, c.want) })
 			}
 		})
 	}
