@@ -39,7 +39,7 @@ func (r *Runtime) Explain(bundle string) (*Explanation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("admin config: %w", err)
 	}
-	p, err := r.resolveAndHarden("explain", bundle, s, cfg)
+	p, err := r.resolveAndHarden(bundle, s, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,6 @@ import (
 
 // prepared is a bundle's spec after the policy was applied to it.
 type prepared struct {
-	id       string
 	cfg      *policy.Config
 	result   *policy.Result
 	spec     *specs.Spec    // hardened, with the sandbox entry wrapped in
@@ -38,7 +37,7 @@ func (r *Runtime) prepare(id, bundle string, s *specs.Spec) (*prepared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("admin config: %w", err)
 	}
-	p, err := r.resolveAndHarden(id, bundle, s, cfg)
+	p, err := r.resolveAndHarden(bundle, s, cfg)
 	if err != nil {
 		r.audit(cfg, AuditRecord{Event: "refused", ID: id, Bundle: bundle, Reason: err.Error()})
 		return nil, err
@@ -46,7 +45,7 @@ func (r *Runtime) prepare(id, bundle string, s *specs.Spec) (*prepared, error) {
 	return p, nil
 }
 
-func (r *Runtime) resolveAndHarden(id, bundle string, s *specs.Spec, cfg *policy.Config) (*prepared, error) {
+func (r *Runtime) resolveAndHarden(bundle string, s *specs.Spec, cfg *policy.Config) (*prepared, error) {
 	res, parsed, err := resolvePolicy(cfg, bundle, s)
 	if err != nil {
 		return nil, err
@@ -56,7 +55,7 @@ func (r *Runtime) resolveAndHarden(id, bundle string, s *specs.Spec, cfg *policy
 	if err != nil {
 		return nil, err
 	}
-	p := &prepared{id: id, cfg: cfg, result: res, spec: hardened, plan: plan, ownNS: ownNamespaces(),
+	p := &prepared{cfg: cfg, result: res, spec: hardened, plan: plan, ownNS: ownNamespaces(),
 		imageUnavailable: parsed.ImageUnavailable}
 	p.process = cloneProcess(hardened.Process)
 	if err := p.planLandlock(); err != nil {
